@@ -23,7 +23,7 @@ FORCE ?=
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) requirements/rasa.txt
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components requirements/rasa.txt
 LINTED := actions tests bench devtools scripts
 
 # Offline and quiet, everywhere.

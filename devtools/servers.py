@@ -1,0 +1,94 @@
+"""Starts and stops the assistant's servers through `make serve` / `make stop`.
+
+Tests and benchmarks drive the same commands a user types, on ports of their
+own and with their own run folder, so they never collide with a `make serve`
+or `make run` that is already up.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something accepts connections on the loopback port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run_make(
+    *args: str, env: Optional[Dict[str, str]] = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """Runs `make ARGS` in the project folder and captures its output."""
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class Servers:
+    """The Rasa server and the action server, as `make serve` starts them."""
+
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="acme-run-")))
+    env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def make_args(self) -> List[str]:
+        """The make variables that put these servers on their own ports."""
+        return [
+            f"RASA_PORT={self.rasa_port}",
+            f"ACTIONS_PORT={self.actions_port}",
+            f"RUN_DIR={self.run_dir}",
+        ]
+
+    @property
+    def base_url(self) -> str:
+        """The Rasa server's root URL."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rest_url(self) -> str:
+        """The REST channel's webhook."""
+        return f"{self.base_url}/webhooks/rest/webhook"
+
+    def start(self) -> None:
+        """Runs `make serve`; raises with its output when it fails."""
+        result = run_make("serve", *self.make_args, env=self.env)
+        if result.returncode != 0:
+            raise RuntimeError(f"make serve failed:\n{result.stdout}\n{result.stderr}")
+
+    def stop(self) -> subprocess.CompletedProcess:
+        """Runs `make stop` for these servers."""
+        return run_make("stop", *self.make_args, env=self.env, timeout=120)
+
+    def __enter__(self) -> "Servers":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
