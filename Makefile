@@ -131,6 +131,7 @@ lint: $(ACTIONS_READY) ## Lint and format-check the Python code with ruff
 
 pytest: setup train ## Run the unit and integration tests
 	$(PY_ACTIONS) -m pytest
+	$(PY_RASA) -m pytest tests/rasa_server
 
 story-test: setup train ## Run the test stories against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \

@@ -1,0 +1,41 @@
+"""Integration tests run the real servers, as `make serve` and `make run` start them."""
+
+import pytest
+import requests
+
+from devtools.servers import Servers
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """The Rasa server (REST and socket.io channels) and the action server."""
+    with Servers() as running:
+        yield running
+
+
+class Customer:
+    """One conversation over the REST channel."""
+
+    def __init__(self, url: str, sender: str) -> None:
+        self.url = url
+        self.sender = sender
+
+    def post(self, **body) -> requests.Response:
+        return requests.post(self.url, json={"sender": self.sender, **body}, timeout=60)
+
+    def say(self, text: str) -> list:
+        """Sends a message; returns the texts of the replies."""
+        response = self.post(message=text)
+        assert response.status_code == 200, response.text
+        return [reply.get("text") for reply in response.json()]
+
+
+@pytest.fixture
+def customer(servers, request):
+    return Customer(servers.rest_url, sender=f"it-{request.node.name}")

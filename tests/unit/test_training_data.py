@@ -1,0 +1,71 @@
+"""Hygiene of domain.yml and the training data, checked before any training."""
+
+from collections import Counter
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, load_yaml
+
+MIN_EXAMPLES_PER_INTENT = 20
+
+
+def nlu_examples():
+    """{intent: [example, ...]} over every NLU file."""
+    examples = {}
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
+        for block in load_yaml(path.relative_to(PROJECT_ROOT)).get("nlu", []):
+            if "intent" in block:
+                lines = block["examples"].splitlines()
+                texts = [line[2:].strip() for line in lines if line.startswith("- ")]
+                examples.setdefault(block["intent"], []).extend(texts)
+    return examples
+
+
+def dialogue_steps():
+    """Every step of every rule and story."""
+    for folder in ("rules", "stories"):
+        for path in sorted((PROJECT_ROOT / "data" / folder).glob("*.yml")):
+            data = load_yaml(path.relative_to(PROJECT_ROOT))
+            for item in data.get(folder, []):
+                yield from item.get("steps", [])
+
+
+def test_every_intent_has_enough_varied_examples(domain):
+    examples = nlu_examples()
+    for intent in domain["intents"]:
+        texts = examples.get(intent, [])
+        assert len(set(texts)) >= MIN_EXAMPLES_PER_INTENT, intent
+
+
+def test_no_example_is_taught_under_two_intents():
+    owners = Counter(
+        text.lower() for texts in nlu_examples().values() for text in set(texts)
+    )
+    assert [text for text, count in owners.items() if count > 1] == []
+
+
+def test_training_data_uses_only_what_the_domain_declares(domain):
+    steps = list(dialogue_steps())
+    known_actions = set(domain["actions"]) | set(domain["responses"])
+    for step in steps:
+        if "action" in step:
+            assert step["action"] in known_actions, step
+        if "intent" in step and step["intent"] != "nlu_fallback":
+            assert step["intent"] in domain["intents"], step
+    handled = {step["intent"] for step in steps if "intent" in step}
+    assert set(domain["intents"]) <= handled, "every intent needs a rule or story"
+
+
+def test_custom_slot_mappings_do_not_run_an_action_every_turn(domain):
+    # A custom mapping that names an action makes Rasa run that action on
+    # every user message (action_extract_slots): handoff would fire each turn.
+    for name, slot in domain["slots"].items():
+        for mapping in slot.get("mappings", []):
+            if mapping.get("type") == "custom":
+                assert "action" not in mapping, name
+
+
+@pytest.mark.parametrize("name", ["utter_greet", "utter_help", "utter_default"])
+def test_core_responses_exist_and_are_not_empty(domain, name):
+    variants = domain["responses"][name]
+    assert variants and all(variant["text"].strip() for variant in variants)
