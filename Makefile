@@ -24,7 +24,7 @@ MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
 TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components requirements/rasa.txt
-LINTED := actions tests bench devtools scripts
+LINTED := actions components channels tests bench devtools scripts
 
 # Offline and quiet, everywhere.
 export RASA_TELEMETRY_ENABLED := false
@@ -33,6 +33,8 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Rasa 3.6 and its dependencies warn about their own deprecated APIs at every start.
+export PYTHONWARNINGS := ignore::DeprecationWarning
 export RUN_DIR RASA_AUTH_TOKEN
 
 RASA := $(VENV_RASA)/bin/rasa
@@ -135,7 +137,7 @@ pytest: setup train ## Run the unit and integration tests
 
 story-test: setup train ## Run the test stories against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \
-		--fail-on-prediction-errors --out results
+		--fail-on-prediction-errors --e2e --out results
 
 test: setup train validate lint pytest story-test ## Set up, then validate, lint, pytest and test stories
 

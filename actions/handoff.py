@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -30,12 +31,13 @@ class ActionHandoff(Action):
     ) -> None:
         self._clock = clock
         self._load_hours = load_hours
-        self._hours: Optional[SupportHours] = None
+        self._hours: SupportHours | None = None
 
-    def name(self) -> Text:
+    def name(self) -> str:
+        """The action's name in domain.yml."""
         return "action_handoff"
 
-    def _schedule(self) -> Optional[SupportHours]:
+    def _schedule(self) -> SupportHours | None:
         if self._hours is None:
             try:
                 self._hours = self._load_hours()
@@ -48,9 +50,10 @@ class ActionHandoff(Action):
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        events: List[EventType] = [SlotSet("handoff_requested", True)]
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        """Chooses the handoff response for now and marks the handoff."""
+        events: list[EventType] = [SlotSet("handoff_requested", True)]
         hours = self._schedule()
         if hours is None:
             dispatcher.utter_message(response="utter_handoff")

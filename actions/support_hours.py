@@ -7,9 +7,10 @@ handoff action turns the result into a domain response.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -25,15 +26,15 @@ WEEKDAYS = (
     "sunday",
 )
 
-Window = Optional[Tuple[dt.time, dt.time]]
+Window = Optional[tuple[dt.time, dt.time]]  # noqa: UP045 (a runtime alias)
 
 
 class Availability(NamedTuple):
     """Whether the team is reachable at a moment, in the schedule's time zone."""
 
     open_now: bool
-    closes_at: Optional[dt.datetime]
-    opens_at: Optional[dt.datetime]
+    closes_at: dt.datetime | None
+    opens_at: dt.datetime | None
 
 
 def _parse_window(day: str, value: Any) -> Window:
@@ -58,10 +59,10 @@ class SupportHours:
     """A weekly schedule: one opening window (or none) per weekday."""
 
     timezone: ZoneInfo
-    windows: Tuple[Window, ...]
+    windows: tuple[Window, ...]
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "SupportHours":
+    def from_mapping(cls, data: Mapping[str, Any]) -> SupportHours:
         """Builds a schedule from ``{timezone: ..., hours: {monday: ...}}``.
 
         Raises:
@@ -87,7 +88,7 @@ class SupportHours:
         return cls(timezone=timezone, windows=windows)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_PATH) -> "SupportHours":
+    def load(cls, path: Path = DEFAULT_PATH) -> SupportHours:
         """Reads a schedule from a YAML file.
 
         Raises:
@@ -103,8 +104,10 @@ class SupportHours:
 
 
 def availability(hours: SupportHours, now: dt.datetime) -> Availability:
-    """Tells whether the team is open at ``now`` (timezone-aware) and when
-    it closes, or else when it next opens."""
+    """Tells whether the team is open at ``now`` and until when, or when it opens.
+
+    ``now`` must be timezone-aware; it is converted to the schedule's zone.
+    """
     local = now.astimezone(hours.timezone)
     window = hours.windows[local.weekday()]
     if window and window[0] <= local.time() < window[1]:

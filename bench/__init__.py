@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench-...` targets run these and write JSON here."""

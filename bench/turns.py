@@ -17,8 +17,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, Iterable, List, Sequence, Tuple
 
 import requests
 
@@ -26,7 +26,7 @@ from devtools.servers import Servers
 
 # (turn type, what the customer types): every turn is answered by a rule;
 # "handoff" also calls the action server.
-SCRIPT: Tuple[Tuple[str, str], ...] = (
+SCRIPT: tuple[tuple[str, str], ...] = (
     ("greet", "hi"),
     ("help", "what can you do?"),
     ("bot_challenge", "are you a bot?"),
@@ -46,7 +46,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def summarize(latencies_ms: Sequence[float]) -> Dict[str, float]:
+def summarize(latencies_ms: Sequence[float]) -> dict[str, float]:
     """p50, p95, p99, mean and max of latencies in milliseconds."""
     return {
         "n": len(latencies_ms),
@@ -59,8 +59,8 @@ def summarize(latencies_ms: Sequence[float]) -> Dict[str, float]:
 
 
 def run_conversation(
-    url: str, script: Iterable[Tuple[str, str]]
-) -> List[Tuple[str, float, bool]]:
+    url: str, script: Iterable[tuple[str, str]]
+) -> list[tuple[str, float, bool]]:
     """Plays the script in a new conversation: (turn type, ms, answered) per turn."""
     sender = f"bench-{uuid.uuid4().hex}"
     results = []
@@ -68,7 +68,9 @@ def run_conversation(
         for kind, text in script:
             start = time.perf_counter()
             try:
-                reply = session.post(url, json={"sender": sender, "message": text}, timeout=30)
+                reply = session.post(
+                    url, json={"sender": sender, "message": text}, timeout=30
+                )
                 answered = reply.status_code == 200 and bool(reply.json())
             except requests.RequestException:
                 answered = False
@@ -76,14 +78,14 @@ def run_conversation(
     return results
 
 
-def measure(url: str, conversations: int, clients: int, warmup: int) -> Dict:
+def measure(url: str, conversations: int, clients: int, warmup: int) -> dict:
     """Runs the benchmark against a running server and returns its figures."""
     for _ in range(warmup):
         run_conversation(url, SCRIPT)
     done = 0
     lock = threading.Lock()
 
-    def one(_: int) -> List[Tuple[str, float, bool]]:
+    def one(_: int) -> list[tuple[str, float, bool]]:
         nonlocal done
         result = run_conversation(url, SCRIPT)
         with lock:
@@ -93,7 +95,9 @@ def measure(url: str, conversations: int, clients: int, warmup: int) -> Dict:
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        turns = [turn for result in pool.map(one, range(conversations)) for turn in result]
+        turns = [
+            turn for result in pool.map(one, range(conversations)) for turn in result
+        ]
     elapsed = time.perf_counter() - start
     print(file=sys.stderr)
     answered = [ms for _, ms, ok in turns if ok]
@@ -134,15 +138,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print("Starting the servers (make serve)...", file=sys.stderr)
     with Servers() as servers:
-        figures = measure(servers.rest_url, args.conversations, args.clients, args.warmup)
+        figures = measure(
+            servers.rest_url, args.conversations, args.clients, args.warmup
+        )
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump(figures, handle, indent=2)
+    verdict = "met" if figures["target_met"] else "MISSED"
     print(
         f"turns: {figures['turns']} in {figures['elapsed_s']} s, "
         f"{figures['turns_per_second']} turns/s, p50 {figures.get('p50_ms')} ms, "
         f"p95 {figures.get('p95_ms')} ms, errors {figures['errors']} "
-        f"(target p50 <= {TARGET_P50_MS:.0f} ms: {'met' if figures['target_met'] else 'MISSED'}) "
-        f"-> {args.out}"
+        f"(target p50 <= {TARGET_P50_MS:.0f} ms: {verdict}) -> {args.out}"
     )
     return 0 if figures["errors"] == 0 else 1
 

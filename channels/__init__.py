@@ -1,1 +1,1 @@
-"""Custom input channels, loaded by the Rasa server (Python 3.10) from credentials.yml."""
+"""Custom input channels, loaded by the Rasa server from credentials.yml."""

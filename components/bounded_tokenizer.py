@@ -9,7 +9,7 @@ first sentences; the pipeline reads only the first ``max_tokens`` tokens.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -26,17 +26,17 @@ class BoundedWhitespaceTokenizer(WhitespaceTokenizer):
     """Tokenizes like ``WhitespaceTokenizer`` and keeps the first tokens."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """``WhitespaceTokenizer``'s options, plus ``max_tokens``."""
         return {**WhitespaceTokenizer.get_default_config(), MAX_TOKENS_KEY: 200}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         """Creates the tokenizer; ``max_tokens`` must be at least 1."""
         super().__init__(config)
         self._max_tokens = int(config[MAX_TOKENS_KEY])
         if self._max_tokens < 1:
             raise ValueError(f"{MAX_TOKENS_KEY} must be at least 1.")
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """The message's first ``max_tokens`` tokens."""
         return super().tokenize(message, attribute)[: self._max_tokens]

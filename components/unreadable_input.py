@@ -10,7 +10,7 @@ conversation answers them with the fallback response instead.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,7 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 MIN_LATIN_SHARE_KEY = "min_latin_share"
 
 
-def is_readable(text: Text, min_latin_share: float = 0.5) -> bool:
+def is_readable(text: str, min_latin_share: float = 0.5) -> bool:
     """Tells whether a message has something the English NLU can understand.
 
     Readable: at least ``min_latin_share`` of its letters are Latin script, or
@@ -52,26 +52,26 @@ class UnreadableInputClassifier(GraphComponent, IntentClassifier):
     """Predicts ``nlu_fallback`` for messages the pipeline cannot read."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The share of Latin letters below which a message is unreadable."""
         return {MIN_LATIN_SHARE_KEY: 0.5}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         """Creates the component from its configuration."""
         self._min_latin_share = float(config[MIN_LATIN_SHARE_KEY])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UnreadableInputClassifier":
+    ) -> UnreadableInputClassifier:
         """Creates the component (see parent class for the signature)."""
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Overrides the intent of unreadable messages with ``nlu_fallback``."""
         for message in messages:
             if is_readable(message.get(TEXT) or "", self._min_latin_share):
@@ -82,5 +82,7 @@ class UnreadableInputClassifier(GraphComponent, IntentClassifier):
             }
             message.set(INTENT, fallback, add_to_output=True)
             ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [dict(fallback), *ranking], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, [dict(fallback), *ranking], add_to_output=True
+            )
         return messages

@@ -14,7 +14,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +33,7 @@ def port_in_use(port: int) -> bool:
 
 
 def run_make(
-    *args: str, env: Optional[Dict[str, str]] = None, timeout: float = 600
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess:
     """Runs `make ARGS` in the project folder and captures its output."""
     return subprocess.run(
@@ -53,11 +52,13 @@ class Servers:
 
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
-    run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="acme-run-")))
-    env: Dict[str, str] = field(default_factory=dict)
+    run_dir: Path = field(
+        default_factory=lambda: Path(tempfile.mkdtemp(prefix="acme-run-"))
+    )
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
-    def make_args(self) -> List[str]:
+    def make_args(self) -> list[str]:
         """The make variables that put these servers on their own ports."""
         return [
             f"RASA_PORT={self.rasa_port}",
@@ -85,7 +86,7 @@ class Servers:
         """Runs `make stop` for these servers."""
         return run_make("stop", *self.make_args, env=self.env, timeout=120)
 
-    def __enter__(self) -> "Servers":
+    def __enter__(self) -> Servers:
         self.start()
         return self
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 
 def training_files(paths: Iterable[str]) -> Iterator[Path]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +27,7 @@ def load_yaml(relative: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def domain() -> Dict[str, Any]:
+def domain() -> dict[str, Any]:
     """The project's domain.yml, as the action server receives it."""
     return load_yaml("domain.yml")
 
@@ -44,8 +45,8 @@ def make_tracker() -> Callable[..., Tracker]:
     def build(
         text: str = "",
         intent: str = "greet",
-        slots: Optional[Dict[str, Any]] = None,
-        events: Optional[List[Dict[str, Any]]] = None,
+        slots: dict[str, Any] | None = None,
+        events: list[dict[str, Any]] | None = None,
         sender_id: str = "test-customer",
     ) -> Tracker:
         latest = {

@@ -88,7 +88,8 @@ def test_the_http_api_is_off_without_a_token(servers):
 def test_socketio_channel_is_served(servers):
     # The Engine.IO handshake a web chat widget starts with.
     response = requests.get(
-        servers.base_url + "/socket.io/", params={"EIO": "4", "transport": "polling"},
+        servers.base_url + "/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
         timeout=10,
     )
     assert response.status_code == 200

@@ -55,7 +55,9 @@ def classified(text, intent="greet"):
 
 
 def test_unreadable_messages_become_nlu_fallback_with_full_confidence():
-    component = UnreadableInputClassifier(UnreadableInputClassifier.get_default_config())
+    component = UnreadableInputClassifier(
+        UnreadableInputClassifier.get_default_config()
+    )
     [message] = component.process([classified("😀😀😀")])
 
     assert message.get(INTENT) == {"name": "nlu_fallback", "confidence": 1.0}
@@ -66,6 +68,8 @@ def test_unreadable_messages_become_nlu_fallback_with_full_confidence():
 
 
 def test_readable_messages_keep_their_intent():
-    component = UnreadableInputClassifier(UnreadableInputClassifier.get_default_config())
+    component = UnreadableInputClassifier(
+        UnreadableInputClassifier.get_default_config()
+    )
     [message] = component.process([classified("thanks a lot", intent="thank")])
     assert message.get(INTENT) == {"name": "thank", "confidence": 0.97}

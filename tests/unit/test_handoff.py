@@ -43,7 +43,11 @@ def run(action, dispatcher, make_tracker, domain):
     "clock, response, values",
     [
         (fixed_clock(2026, 11, 30, 10), "utter_handoff_open", {"closes_at": "8 pm"}),
-        (fixed_clock(2026, 11, 30, 6), "utter_handoff_closed_today", {"opens_at": "8 am"}),
+        (
+            fixed_clock(2026, 11, 30, 6),
+            "utter_handoff_closed_today",
+            {"opens_at": "8 am"},
+        ),
         (
             fixed_clock(2026, 11, 27, 21),  # Friday night: Saturday opens at 9
             "utter_handoff_closed_tomorrow",

@@ -79,7 +79,13 @@ def test_daylight_saving_time_is_respected(hours):
 
 @pytest.mark.parametrize(
     "hour, minute, expected",
-    [(0, 0, "12 am"), (8, 0, "8 am"), (9, 30, "9:30 am"), (12, 0, "12 pm"), (17, 5, "5:05 pm")],
+    [
+        (0, 0, "12 am"),
+        (8, 0, "8 am"),
+        (9, 30, "9:30 am"),
+        (12, 0, "12 pm"),
+        (17, 5, "5:05 pm"),
+    ],
 )
 def test_clock_time_reads_like_a_person_would_say_it(hour, minute, expected):
     assert clock_time(at(2026, 11, 30, hour, minute)) == expected
@@ -90,9 +96,18 @@ def test_clock_time_reads_like_a_person_would_say_it(hour, minute, expected):
     [
         ({"timezone": "Mars/Olympus_Mons"}, "unknown time zone"),
         ({"hours": "always"}, "must map weekdays"),
-        ({"hours": {**WEEKDAY_HOURS["hours"], "funday": "08:00-09:00"}}, "unknown weekdays"),
-        ({"hours": {**WEEKDAY_HOURS["hours"], "monday": "8 to 8"}}, "expected 'HH:MM-HH:MM'"),
-        ({"hours": {**WEEKDAY_HOURS["hours"], "monday": "20:00-08:00"}}, "is not before"),
+        (
+            {"hours": {**WEEKDAY_HOURS["hours"], "funday": "08:00-09:00"}},
+            "unknown weekdays",
+        ),
+        (
+            {"hours": {**WEEKDAY_HOURS["hours"], "monday": "8 to 8"}},
+            "expected 'HH:MM-HH:MM'",
+        ),
+        (
+            {"hours": {**WEEKDAY_HOURS["hours"], "monday": "20:00-08:00"}},
+            "is not before",
+        ),
         ({"hours": dict.fromkeys(WEEKDAY_HOURS["hours"], "closed")}, "never open"),
     ],
 )

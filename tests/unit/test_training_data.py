@@ -69,3 +69,25 @@ def test_custom_slot_mappings_do_not_run_an_action_every_turn(domain):
 def test_core_responses_exist_and_are_not_empty(domain, name):
     variants = domain["responses"][name]
     assert variants and all(variant["text"].strip() for variant in variants)
+
+
+def test_test_story_files_are_named_so_that_rasa_reads_them():
+    # `rasa test` silently skips story files whose names do not start with test_.
+    files = sorted((PROJECT_ROOT / "tests" / "test_stories").glob("*.yml"))
+    assert files
+    assert [f.name for f in files if not f.name.startswith("test_")] == []
+
+
+def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
+    # `rasa data validate` cannot see responses chosen by custom actions and
+    # warns about them; this test knows both places.
+    in_dialogues = {step["action"] for step in dialogue_steps() if "action" in step}
+    action_code = "\n".join(
+        path.read_text() for path in (PROJECT_ROOT / "actions").rglob("*.py")
+    )
+    unused = [
+        name
+        for name in domain["responses"]
+        if name not in in_dialogues and f'"{name}"' not in action_code
+    ]
+    assert unused == []
