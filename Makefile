@@ -19,6 +19,9 @@ RUN_DIR ?= .run
 RASA_AUTH_TOKEN ?=
 # `make train FORCE=1` retrains even when nothing changed.
 FORCE ?=
+# `make bench-...`: conversations to play, and where to write the figures.
+CONVERSATIONS ?= 60
+OUT ?=
 
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
@@ -142,7 +145,7 @@ story-test: setup train ## Run the test stories against the trained model
 test: setup train validate lint pytest story-test ## Set up, then validate, lint, pytest and test stories
 
 bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turns.json
-	$(PY_ACTIONS) -m bench.turns --out bench/turns.json
+	$(PY_ACTIONS) -m bench.turns --out $(or $(OUT),bench/turns.json) --conversations $(CONVERSATIONS)
 
 clean: stop ## Remove environments, models, caches and run state
 	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache
