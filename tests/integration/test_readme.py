@@ -62,7 +62,11 @@ def test_every_other_command_runs_as_written(tmp_path):
             shell = re.sub(r"\bmake ([\w-]+)(.*)$", rf"make \1\2 {make_args}", command)
             shell = shell.replace("localhost:5005", f"localhost:{ports.rasa_port}")
             result = subprocess.run(
-                shell, shell=True, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                shell,
+                shell=True,
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
                 timeout=600,
             )
             assert result.returncode == 0, (command, result.stdout, result.stderr)
