@@ -44,3 +44,25 @@ def test_make_run_opens_the_shell_greets_and_stops_cleanly():
     # The action server started by `make run` is gone with the shell.
     assert not port_in_use(ports.actions_port)
     assert not (ports.run_dir / "actions.pid").exists()
+
+
+def test_ctrl_c_in_the_shell_also_stops_the_action_server():
+    ports = Servers()
+    child = pexpect.spawn(
+        "make",
+        ["--no-print-directory", "run", *ports.make_args],
+        cwd=str(PROJECT_ROOT),
+        encoding="utf-8",
+        timeout=300,
+        env={**os.environ, "TERM": "xterm"},
+    )
+    try:
+        child.expect(PROMPT)
+        assert port_in_use(ports.actions_port)
+        child.sendintr()
+        child.expect(pexpect.EOF, timeout=60)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+    assert not port_in_use(ports.actions_port)
+    assert not (ports.run_dir / "actions.pid").exists()
