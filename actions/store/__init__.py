@@ -1,0 +1,1 @@
+"""The business store: SQLAlchemy models, the database, and what actions ask of it."""
