@@ -76,6 +76,10 @@ class Servers:
         """The REST channel's webhook."""
         return f"{self.base_url}/webhooks/rest/webhook"
 
+    def __post_init__(self) -> None:
+        # Tests and benchmarks get a store of their own, not the project's.
+        self.env.setdefault("STORE_URL", f"sqlite:///{self.run_dir / 'store.db'}")
+
     def start(self) -> None:
         """Runs `make serve`; raises with its output when it fails."""
         result = run_make("serve", *self.make_args, env=self.env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MONDAY = datetime.date(2026, 11, 30)
 
 
 def load_yaml(relative: str) -> Any:
@@ -74,3 +76,21 @@ try:
     import rasa.engine  # noqa: F401
 except ImportError:
     collect_ignore = ["rasa_server"]
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """A seeded store in a temporary SQLite file, as of a fixed Monday."""
+    from actions.store.database import Store
+
+    store = Store(url=f"sqlite:///{tmp_path / 'store.db'}", today=lambda: MONDAY)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def dead_store():
+    """A store whose database does not answer (nothing listens on port 9)."""
+    from actions.store.database import Store
+
+    return Store(url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")

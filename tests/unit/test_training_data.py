@@ -46,7 +46,12 @@ def test_no_example_is_taught_under_two_intents():
 
 def test_training_data_uses_only_what_the_domain_declares(domain):
     steps = list(dialogue_steps())
-    known_actions = set(domain["actions"]) | set(domain["responses"])
+    known_actions = (
+        set(domain["actions"])
+        | set(domain["responses"])
+        | set(domain.get("forms", {}))
+        | {"action_deactivate_loop"}
+    )
     for step in steps:
         if "action" in step:
             assert step["action"] in known_actions, step
@@ -85,9 +90,14 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
     action_code = "\n".join(
         path.read_text() for path in (PROJECT_ROOT / "actions").rglob("*.py")
     )
+    form_questions = {
+        f"utter_ask_{slot}"
+        for form in domain.get("forms", {}).values()
+        for slot in form["required_slots"]
+    }
     unused = [
         name
         for name in domain["responses"]
-        if name not in in_dialogues and f'"{name}"' not in action_code
+        if name not in in_dialogues | form_questions and f'"{name}"' not in action_code
     ]
     assert unused == []

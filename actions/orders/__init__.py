@@ -1,0 +1,1 @@
+"""Order tracking: the order-status form's validation and its answer."""

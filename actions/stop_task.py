@@ -1,0 +1,32 @@
+"""Ends the current task when the customer says "never mind"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.orders.verification import ORDER_SLOTS
+
+# What a task has collected so far; kept: who the customer has proven to be.
+TASK_SLOTS = (*ORDER_SLOTS,)
+
+
+class ActionStopTask(Action):
+    """Forgets the half-collected task and says so."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_stop_task"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        """Clears the task's slots and confirms."""
+        dispatcher.utter_message(response="utter_stopped")
+        return [SlotSet(slot, None) for slot in TASK_SLOTS]
