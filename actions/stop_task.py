@@ -8,10 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.orders.verification import ORDER_SLOTS
+from actions.appointments.slots import TASK_SLOTS as BOOKING_TASK_SLOTS
+from actions.verification import ORDER_SLOTS
 
 # What a task has collected so far; kept: who the customer has proven to be.
-TASK_SLOTS = (*ORDER_SLOTS,)
+TASK_SLOTS = (*ORDER_SLOTS, *BOOKING_TASK_SLOTS)
 
 
 class ActionStopTask(Action):

@@ -12,15 +12,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.orders.verification import (
+from actions.store.database import Store, default_store
+from actions.store.models import Order
+from actions.store.repository import find_order
+from actions.verification import (
     MAX_FAILURES,
     ORDER_SLOTS,
     failures,
     verified_customer,
 )
-from actions.store.database import Store, default_store
-from actions.store.models import Order
-from actions.store.repository import find_order
 
 logger = logging.getLogger(__name__)
 

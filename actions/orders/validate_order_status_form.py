@@ -10,14 +10,14 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.orders.verification import (
+from actions.store.database import Store, default_store
+from actions.store.repository import find_order, normalize_order_number, proves_identity
+from actions.verification import (
     MAX_FAILURES,
     failures,
     first_text,
     verified_customer,
 )
-from actions.store.database import Store, default_store
-from actions.store.repository import find_order, normalize_order_number, proves_identity
 
 logger = logging.getLogger(__name__)
 
@@ -91,11 +91,11 @@ class ValidateOrderStatusForm(FormValidationAction):
             return {
                 "order_verification": CHECKED,
                 "verified_customer_id": owner_id,
-                "order_verification_failures": 0,
+                "verification_failures": 0,
             }
         so_far += 1
         if so_far >= MAX_FAILURES:
-            return {"order_verification": LOCKED, "order_verification_failures": so_far}
+            return {"order_verification": LOCKED, "verification_failures": so_far}
         # The same answer whether the order exists or not: nothing is revealed.
         dispatcher.utter_message(response="utter_order_verification_failed")
-        return {"order_verification": None, "order_verification_failures": so_far}
+        return {"order_verification": None, "verification_failures": so_far}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,33 @@ def proves_identity(customer: Customer, proof: str | None) -> bool:
         return email.group(1).casefold() == customer.email.casefold()
     zip_code = ZIP_CODE.match(proof)
     return bool(zip_code) and zip_code.group(1) == customer.zip_code
+
+
+def find_customer(session: Session, email: str, zip_code: str) -> Customer | None:
+    """The customer with both this email and this ZIP code, if any."""
+    return session.scalar(
+        select(Customer).where(
+            func.lower(Customer.email) == email.casefold(),
+            Customer.zip_code == zip_code,
+        )
+    )
+
+
+def free_slot(
+    session: Session, slot_id: int, appliance: str, now: dt.datetime
+) -> ServiceSlot | None:
+    """The slot, if it is in the future, unbooked, and its technician fits."""
+    slot = session.get(ServiceSlot, slot_id)
+    if slot is None or slot.starts_at <= now:
+        return None
+    if appliance not in slot.technician.appliances:
+        return None
+    booked = session.scalar(
+        select(Appointment.id).where(
+            Appointment.slot_id == slot_id, Appointment.status == BOOKED
+        )
+    )
+    return None if booked else slot
 
 
 def free_slots(

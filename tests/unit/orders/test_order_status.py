@@ -84,7 +84,7 @@ def test_after_three_failures_the_handoff_is_offered(
         slots={
             "order_number": "A-1234",
             "order_verification": "locked",
-            "order_verification_failures": 3,
+            "verification_failures": 3,
         }
     )
     events = ActionOrderStatus(store=lambda: sqlite_store).run(

@@ -76,7 +76,7 @@ def test_the_email_or_zip_on_the_order_verifies(
     slots = validator.validate_order_verification(proof, dispatcher, tracker, domain)
     assert slots["order_verification"] == CHECKED
     assert slots["verified_customer_id"]
-    assert slots["order_verification_failures"] == 0
+    assert slots["verification_failures"] == 0
     assert dispatcher.messages == []
 
 
@@ -98,7 +98,7 @@ def test_anything_else_counts_as_a_failure_and_reveals_nothing(
 ):
     tracker = make_tracker(slots={"order_number": "A-1234"})
     slots = validator.validate_order_verification(proof, dispatcher, tracker, domain)
-    assert slots == {"order_verification": None, "order_verification_failures": 1}
+    assert slots == {"order_verification": None, "verification_failures": 1}
     assert responses(dispatcher) == ["utter_order_verification_failed"]
 
 
@@ -107,22 +107,18 @@ def test_an_unknown_order_fails_exactly_like_a_wrong_proof(
 ):
     tracker = make_tracker(slots={"order_number": "Z-9999"})
     slots = validator.validate_order_verification(DANA, dispatcher, tracker, domain)
-    assert slots == {"order_verification": None, "order_verification_failures": 1}
+    assert slots == {"order_verification": None, "verification_failures": 1}
     assert responses(dispatcher) == ["utter_order_verification_failed"]
 
 
 def test_the_third_failure_locks_and_then_even_the_right_proof_is_refused(
     validator, dispatcher, make_tracker, domain
 ):
-    tracker = make_tracker(
-        slots={"order_number": "A-1234", "order_verification_failures": 2}
-    )
+    tracker = make_tracker(slots={"order_number": "A-1234", "verification_failures": 2})
     slots = validator.validate_order_verification("99999", dispatcher, tracker, domain)
-    assert slots == {"order_verification": LOCKED, "order_verification_failures": 3}
+    assert slots == {"order_verification": LOCKED, "verification_failures": 3}
 
-    locked = make_tracker(
-        slots={"order_number": "A-1234", "order_verification_failures": 3}
-    )
+    locked = make_tracker(slots={"order_number": "A-1234", "verification_failures": 3})
     slots = validator.validate_order_verification(DANA, dispatcher, locked, domain)
     assert slots == {"order_verification": LOCKED}
     assert "verified_customer_id" not in slots

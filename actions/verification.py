@@ -1,4 +1,4 @@
-"""Who may see an order: the slots and rules that guard order details."""
+"""Who the customer is: the slots that guard orders and appointments."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ ORDER_SLOTS = ("order_number", "order_verification")
 
 
 def failures(tracker: Tracker) -> int:
-    """Failed verifications so far in this conversation."""
-    return int(tracker.get_slot("order_verification_failures") or 0)
+    """Failed identity checks so far in this conversation (orders and visits)."""
+    return int(tracker.get_slot("verification_failures") or 0)
 
 
 def verified_customer(tracker: Tracker) -> str | None:

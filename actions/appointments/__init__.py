@@ -1,0 +1,1 @@
+"""Technician visits: booking (a form), and the customer's own appointments."""

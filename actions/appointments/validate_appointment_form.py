@@ -1,0 +1,224 @@
+"""Validates the booking form: what, who, when, and the customer's yes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.appointments import catalog
+from actions.appointments.clock import local_now
+from actions.appointments.scheduling import TAKEN, decide, visit_label
+from actions.appointments.when import Wish, parse_wish
+from actions.handoff import utc_now
+from actions.store import seed
+from actions.store.database import Store, default_store
+from actions.store.repository import (
+    EMAIL,
+    ZIP_CODE,
+    find_customer,
+    free_slot,
+    free_slots,
+)
+from actions.verification import MAX_FAILURES, failures, first_text, verified_customer
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE = "unavailable"
+
+
+class ValidateAppointmentForm(FormValidationAction):
+    """Checks the appliance, service, identity and wished time of a booking."""
+
+    def __init__(
+        self,
+        store: Callable[[], Store] = default_store,
+        clock: Callable[[], Any] = utc_now,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "validate_appointment_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        """Skips identity once proven; ends the form after three failed checks."""
+        if verified_customer(tracker):
+            return [
+                s for s in domain_slots if s not in ("customer_email", "customer_zip")
+            ]
+        if failures(tracker) >= MAX_FAILURES:
+            return []
+        return domain_slots
+
+    def validate_appliance(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict,
+    ) -> dict[str, Any]:
+        """Washer, dryer, dishwasher, refrigerator or oven, by any common name."""
+        found = catalog.appliance(first_text(value))
+        if found is None:
+            dispatcher.utter_message(
+                response="utter_appliance_unknown",
+                appliances=", ".join(catalog.appliances()),
+            )
+        return {"appliance": found, "appointment_confirmed": None}
+
+    def validate_service_type(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict,
+    ) -> dict[str, Any]:
+        """Repair, installation or maintenance."""
+        found = catalog.service_type(first_text(value))
+        if found is None:
+            dispatcher.utter_message(response="utter_service_type_unknown")
+        return {"service_type": found, "appointment_confirmed": None}
+
+    def validate_customer_email(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict,
+    ) -> dict[str, Any]:
+        """An email address, kept until the ZIP code is checked with it."""
+        text = first_text(value)
+        match = EMAIL.match(text) if text and len(text) <= 254 else None
+        if match is None:
+            dispatcher.utter_message(response="utter_customer_email_invalid")
+            return {"customer_email": None}
+        return {"customer_email": match.group(1).casefold()}
+
+    def validate_customer_zip(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict,
+    ) -> dict[str, Any]:
+        """The ZIP code that, with the email, proves who the customer is."""
+        text = first_text(value)
+        match = ZIP_CODE.match(text) if text and len(text) <= 20 else None
+        if match is None:
+            dispatcher.utter_message(response="utter_customer_zip_invalid")
+            return {"customer_zip": None}
+        email = tracker.get_slot("customer_email") or ""
+        try:
+            with self._store().session() as session:
+                customer = find_customer(session, email, match.group(1))
+                customer_id = str(customer.id) if customer else None
+        except SQLAlchemyError:
+            logger.exception("Store unavailable while checking a customer")
+            dispatcher.utter_message(response="utter_store_unavailable")
+            return {"customer_zip": None}
+        if customer_id:
+            return {
+                "customer_zip": match.group(1),
+                "customer_email": None,  # proven: no need to keep it
+                "verified_customer_id": customer_id,
+                "verification_failures": 0,
+            }
+        so_far = failures(tracker) + 1
+        if so_far < MAX_FAILURES:
+            dispatcher.utter_message(response="utter_identity_failed")
+        return {
+            "customer_email": None,
+            "customer_zip": None,
+            "verification_failures": so_far,
+        }
+
+    def validate_appointment_slot_id(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict,
+    ) -> dict[str, Any]:
+        """A slot from a button, or a wish in words matched to the free slots."""
+        text = first_text(value)
+        appliance = tracker.get_slot("appliance")
+        now = local_now(self._clock)
+        hours = seed.read()["service_hours"]
+        try:
+            with self._store().session() as session:
+                if text and re.fullmatch(r"\d{1,9}", text.strip()):
+                    slot = free_slot(session, int(text), appliance, now)
+                    if slot is not None:
+                        return self._chosen(slot)
+                    # A stale or foreign button: offer the soonest free visits.
+                    soonest = decide(
+                        Wish(soonest=True), now, hours, self._finder(session, appliance)
+                    )
+                    return self._rejected(TAKEN, soonest.proposals)
+                decision = decide(
+                    parse_wish(text, now), now, hours, self._finder(session, appliance)
+                )
+                if decision.slot_id is not None:
+                    return self._chosen(
+                        free_slot(session, decision.slot_id, appliance, now)
+                    )
+                return self._rejected(decision.problem, decision.proposals)
+        except SQLAlchemyError:
+            logger.exception("Store unavailable while finding a slot")
+            return self._rejected(UNAVAILABLE, [])
+
+    def validate_appointment_confirmed(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict,
+    ) -> dict[str, Any]:
+        """Yes books; no asks for another time."""
+        if value is True:
+            return {"appointment_confirmed": True}
+        return {
+            "appointment_confirmed": None,
+            "appointment_slot_id": None,
+            "appointment_visit": None,
+            "appointment_problem": None,
+            "appointment_proposals": None,
+        }
+
+    @staticmethod
+    def _finder(session, appliance):
+        return lambda start, end, limit: free_slots(
+            session, appliance, start, end, limit
+        )
+
+    @staticmethod
+    def _chosen(slot) -> dict[str, Any]:
+        return {
+            "appointment_slot_id": str(slot.id),
+            "appointment_visit": visit_label(slot.starts_at, slot.ends_at),
+            "appointment_problem": None,
+            "appointment_proposals": None,
+            "appointment_confirmed": None,
+        }
+
+    @staticmethod
+    def _rejected(problem: str | None, proposals: list[int]) -> dict[str, Any]:
+        return {
+            "appointment_slot_id": None,
+            "appointment_visit": None,
+            "appointment_problem": problem,
+            "appointment_proposals": [str(p) for p in proposals] or None,
+            "appointment_confirmed": None,
+        }
