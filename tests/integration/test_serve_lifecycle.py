@@ -16,8 +16,8 @@ def test_with_a_token_the_http_api_is_on_and_protected():
         assert right.json()["model_file"].endswith("acme.tar.gz")
 
 
-def test_stop_ends_both_servers_and_frees_the_ports():
-    servers = Servers()
+def test_stop_ends_both_servers_and_frees_the_ports(tmp_path):
+    servers = Servers(run_dir=tmp_path)
     servers.start()
     try:
         pids = {

@@ -11,8 +11,8 @@ from tests.integration.replies import RESPONSES
 PROMPT = "Your input ->"
 
 
-def test_make_run_opens_the_shell_greets_and_stops_cleanly():
-    ports = Servers()  # only borrows free ports and a run folder; starts nothing
+def test_make_run_opens_the_shell_greets_and_stops_cleanly(tmp_path):
+    ports = Servers(run_dir=tmp_path)  # only borrows free ports; starts nothing
     child = pexpect.spawn(
         "make",
         ["--no-print-directory", "run", *ports.make_args],
@@ -46,8 +46,8 @@ def test_make_run_opens_the_shell_greets_and_stops_cleanly():
     assert not (ports.run_dir / "actions.pid").exists()
 
 
-def test_ctrl_c_in_the_shell_also_stops_the_action_server():
-    ports = Servers()
+def test_ctrl_c_in_the_shell_also_stops_the_action_server(tmp_path):
+    ports = Servers(run_dir=tmp_path)
     child = pexpect.spawn(
         "make",
         ["--no-print-directory", "run", *ports.make_args],
