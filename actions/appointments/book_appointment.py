@@ -15,10 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.appointments.ask_appointment_slot import slot_buttons
 from actions.appointments.clock import local_now
 from actions.appointments.scheduling import visit_label
-from actions.appointments.slots import BOOKING_SLOTS, IDENTITY_SLOTS
+from actions.appointments.slots import BOOKING_SLOTS
 from actions.handoff import utc_now
+from actions.identity import IDENTITY_SLOTS
 from actions.store.database import Store, default_store
-from actions.store.repository import SlotTaken, book, free_slots
+from actions.store.repository import SlotTaken, book, free_slots, reschedule
 from actions.verification import verified_customer
 
 logger = logging.getLogger(__name__)
@@ -58,11 +59,17 @@ class ActionBookAppointment(Action):
         appliance = tracker.get_slot("appliance")
         service = tracker.get_slot("service_type")
         now = local_now(self._clock)
+        moving = tracker.get_slot("rescheduling_appointment_id")
         try:
             with self._store().session() as session:
-                visit = book(
-                    session, int(customer), int(slot_id), appliance, service, now
-                )
+                if moving:
+                    visit = reschedule(
+                        session, int(customer), int(moving), int(slot_id), now
+                    )
+                else:
+                    visit = book(
+                        session, int(customer), int(slot_id), appliance, service, now
+                    )
                 slot = visit.slot
                 details = {
                     "appliance": appliance,
@@ -84,9 +91,21 @@ class ActionBookAppointment(Action):
                 response="utter_appointment_slot_just_taken", buttons=buttons
             )
             return [SlotSet(slot, None) for slot in BOOKING_SLOTS]
+        except LookupError:
+            dispatcher.utter_message(response="utter_no_appointments")
+            return [*reset, *self._forget_task()]
         except SQLAlchemyError:
             logger.exception("Store unavailable while booking")
             dispatcher.utter_message(response="utter_store_unavailable")
             return reset
-        dispatcher.utter_message(response="utter_appointment_booked", **details)
-        return [*reset, SlotSet("appliance", None), SlotSet("service_type", None)]
+        done = "utter_appointment_rescheduled" if moving else "utter_appointment_booked"
+        dispatcher.utter_message(response=done, **details)
+        return [*reset, *self._forget_task()]
+
+    @staticmethod
+    def _forget_task() -> list[EventType]:
+        return [
+            SlotSet("appliance", None),
+            SlotSet("service_type", None),
+            SlotSet("rescheduling_appointment_id", None),
+        ]

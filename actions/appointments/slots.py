@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from actions.identity import IDENTITY_SLOTS
+
 BOOKING_SLOTS = (
     "appointment_slot_id",
     "appointment_visit",
@@ -9,5 +11,13 @@ BOOKING_SLOTS = (
     "appointment_proposals",
     "appointment_confirmed",
 )
-IDENTITY_SLOTS = ("customer_email", "customer_zip")
-TASK_SLOTS = ("appliance", "service_type", *IDENTITY_SLOTS, *BOOKING_SLOTS)
+# A visit being moved (set when rescheduling), the visit a button named, and
+# what the customer asked to do with their visits.
+MANAGE_SLOTS = ("rescheduling_appointment_id", "appointment_id", "appointment_request")
+TASK_SLOTS = (
+    "appliance",
+    "service_type",
+    *IDENTITY_SLOTS,
+    *BOOKING_SLOTS,
+    *MANAGE_SLOTS,
+)

@@ -16,22 +16,20 @@ from actions.appointments.clock import local_now
 from actions.appointments.scheduling import TAKEN, decide, visit_label
 from actions.appointments.when import Wish, parse_wish
 from actions.handoff import utc_now
+from actions.identity import IdentityValidation, identity_slots_needed
 from actions.store import seed
 from actions.store.database import Store, default_store
 from actions.store.repository import (
-    EMAIL,
-    ZIP_CODE,
-    find_customer,
     free_slot,
     free_slots,
 )
-from actions.verification import MAX_FAILURES, failures, first_text, verified_customer
+from actions.verification import first_text
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "unavailable"
 
 
-class ValidateAppointmentForm(FormValidationAction):
+class ValidateAppointmentForm(IdentityValidation, FormValidationAction):
     """Checks the appliance, service, identity and wished time of a booking."""
 
     def __init__(
@@ -54,13 +52,7 @@ class ValidateAppointmentForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> list[str]:
         """Skips identity once proven; ends the form after three failed checks."""
-        if verified_customer(tracker):
-            return [
-                s for s in domain_slots if s not in ("customer_email", "customer_zip")
-            ]
-        if failures(tracker) >= MAX_FAILURES:
-            return []
-        return domain_slots
+        return identity_slots_needed(domain_slots, tracker)
 
     def validate_appliance(
         self,
@@ -90,59 +82,6 @@ class ValidateAppointmentForm(FormValidationAction):
         if found is None:
             dispatcher.utter_message(response="utter_service_type_unknown")
         return {"service_type": found, "appointment_confirmed": None}
-
-    def validate_customer_email(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict,
-    ) -> dict[str, Any]:
-        """An email address, kept until the ZIP code is checked with it."""
-        text = first_text(value)
-        match = EMAIL.match(text) if text and len(text) <= 254 else None
-        if match is None:
-            dispatcher.utter_message(response="utter_customer_email_invalid")
-            return {"customer_email": None}
-        return {"customer_email": match.group(1).casefold()}
-
-    def validate_customer_zip(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict,
-    ) -> dict[str, Any]:
-        """The ZIP code that, with the email, proves who the customer is."""
-        text = first_text(value)
-        match = ZIP_CODE.match(text) if text and len(text) <= 20 else None
-        if match is None:
-            dispatcher.utter_message(response="utter_customer_zip_invalid")
-            return {"customer_zip": None}
-        email = tracker.get_slot("customer_email") or ""
-        try:
-            with self._store().session() as session:
-                customer = find_customer(session, email, match.group(1))
-                customer_id = str(customer.id) if customer else None
-        except SQLAlchemyError:
-            logger.exception("Store unavailable while checking a customer")
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return {"customer_zip": None}
-        if customer_id:
-            return {
-                "customer_zip": match.group(1),
-                "customer_email": None,  # proven: no need to keep it
-                "verified_customer_id": customer_id,
-                "verification_failures": 0,
-            }
-        so_far = failures(tracker) + 1
-        if so_far < MAX_FAILURES:
-            dispatcher.utter_message(response="utter_identity_failed")
-        return {
-            "customer_email": None,
-            "customer_zip": None,
-            "verification_failures": so_far,
-        }
 
     def validate_appointment_slot_id(
         self,

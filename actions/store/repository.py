@@ -149,6 +149,28 @@ def book(
     return appointment
 
 
+def reschedule(
+    session: Session,
+    customer_id: int,
+    appointment_id: int,
+    slot_id: int,
+    now: dt.datetime,
+) -> Appointment:
+    """Moves the customer's visit to another slot, in one transaction.
+
+    Raises:
+        SlotTaken: the new slot was booked first; the old visit stays.
+        LookupError: the visit is not the customer's booked visit.
+    """
+    old = session.get(Appointment, appointment_id)
+    if old is None or old.customer_id != customer_id or old.status != BOOKED:
+        raise LookupError(appointment_id)
+    with session.begin_nested():
+        old.status = CANCELLED
+        session.flush()
+        return book(session, customer_id, slot_id, old.appliance, old.service_type, now)
+
+
 def appointments_of(
     session: Session, customer_id: int, now: dt.datetime
 ) -> list[Appointment]:

@@ -27,7 +27,8 @@ def dialogue_steps():
         for path in sorted((PROJECT_ROOT / "data" / folder).glob("*.yml")):
             data = load_yaml(path.relative_to(PROJECT_ROOT))
             for item in data.get(folder, []):
-                yield from item.get("steps", [])
+                for step in item.get("steps", []):
+                    yield from step.get("or", [step])
 
 
 def test_every_intent_has_enough_varied_examples(domain):
@@ -91,9 +92,10 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
         path.read_text() for path in (PROJECT_ROOT / "actions").rglob("*.py")
     )
     form_questions = {
-        f"utter_ask_{slot}"
-        for form in domain.get("forms", {}).values()
+        question
+        for name, form in domain.get("forms", {}).items()
         for slot in form["required_slots"]
+        for question in (f"utter_ask_{slot}", f"utter_ask_{name}_{slot}")
     }
     unused = [
         name
