@@ -70,3 +70,59 @@ def test_unknown_appliances_and_bad_input_are_asked_again(customer):
         reply = names(said(customer, bad))
         assert reply[-1] == "utter_ask_appliance", (bad[:20], reply)
     assert names(said(customer, "fridge")) == ["utter_ask_service_type"]
+
+
+def test_list_reschedule_and_cancel_only_ones_own_visits(customer, servers):
+    from tests.integration.conftest import Customer
+
+    # Identify through the list request, then book a visit.
+    assert names(said(customer, "my appointments")) == [
+        "utter_ask_identity_form_customer_email"
+    ]
+    said(customer, "marco.alvarez@example.com")
+    assert names(said(customer, "60614")) == ["utter_no_appointments"]
+    said(customer, "i need a repair for my fridge")
+    said(customer, "next tuesday at 1pm")
+    assert names(said(customer, "yes")) == ["utter_appointment_booked"]
+
+    listed = said(customer, "show my appointments")
+    assert names(listed) == ["utter_appointments_list"]
+    assert "refrigerator repair" in listed[0]["text"]
+
+    # Move it.
+    [choose] = said(customer, "reschedule my appointment")
+    assert which_response(choose["text"]) == "utter_choose_appointment_to_reschedule"
+    [visit_button] = choose["buttons"]
+    assert names(said(customer, visit_button["payload"])) == [
+        "utter_ask_appointment_slot_id"
+    ]
+    offer = said(customer, "wednesday afternoon")
+    assert names(offer) == ["utter_appointment_choose"]
+    said(customer, offer[0]["buttons"][0]["payload"])
+    assert names(said(customer, "yes")) == ["utter_appointment_rescheduled"]
+
+    # Another customer cannot cancel it, even with the button's payload.
+    [choose] = said(customer, "cancel my appointment")
+    [cancel_button] = choose["buttons"]
+    intruder = Customer(servers.rest_url, "it-intruder")
+    said(intruder, cancel_button["payload"])
+    said(intruder, "dana.whitfield@example.com")
+    [reply] = said(intruder, "10001")
+    # Dana sees her own visits (if any) to choose from, never Marco's.
+    assert which_response(reply["text"]) in {
+        "utter_no_appointments",
+        "utter_choose_appointment_to_cancel",
+    }
+    assert cancel_button["payload"] not in str(reply.get("buttons"))
+
+    # Its owner can.
+    assert names(said(customer, cancel_button["payload"])) == [
+        "utter_appointment_cancelled"
+    ]
+    assert names(said(customer, "my appointments")) == ["utter_no_appointments"]
+    store = sqlite3.connect(servers.run_dir / "store.db")
+    assert store.execute(
+        "select status, count(*) from appointments a join customers c"
+        " on c.id = a.customer_id where c.email = 'marco.alvarez@example.com'"
+        " group by status order by status"
+    ).fetchall() == [("cancelled", 2)]

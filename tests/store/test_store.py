@@ -186,3 +186,24 @@ def test_twenty_customers_racing_for_one_slot(store):
     with store.session() as session:
         assert count(session, Appointment) == rows_before + 1
         assert count(session, Appointment, Appointment.slot_id == slot.id) == 1
+
+
+def test_rescheduling_moves_a_visit_atomically(store):
+    with store.session() as session:
+        first, second, third = repository.free_slots(session, "oven", *WEEK, limit=3)
+        dana, marco = session.scalars(select(Customer).order_by(Customer.id)).all()[:2]
+        visit = repository.book(session, dana.id, first.id, "oven", "repair", NOW)
+        repository.book(session, marco.id, third.id, "oven", "repair", NOW)
+    with store.session() as session:
+        moved = repository.reschedule(session, dana.id, visit.id, second.id, NOW)
+        assert moved.slot_id == second.id and moved.appliance == "oven"
+    # The slot someone else holds: refused, and the visit stays where it was.
+    with store.session() as session, pytest.raises(repository.SlotTaken):
+        repository.reschedule(session, dana.id, moved.id, third.id, NOW)
+    with store.session() as session:
+        [still] = repository.appointments_of(session, dana.id, NOW)
+        assert still.slot_id == second.id
+        # Not hers: refused.
+        with pytest.raises(LookupError):
+            marcos = repository.appointments_of(session, marco.id, NOW)[0]
+            repository.reschedule(session, dana.id, marcos.id, first.id, NOW)

@@ -125,3 +125,32 @@ def test_the_first_question_is_the_open_one(
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_ask_appointment_slot_id"
     ]
+
+
+def test_a_rescheduled_visit_moves_and_the_old_slot_frees(
+    action, sqlite_store, make_tracker, dispatcher, domain, dana_id
+):
+    with sqlite_store.session() as session:
+        start = dt.datetime(2026, 12, 1)
+        old, new = repository.free_slots(
+            session, "washer", start, start + dt.timedelta(7)
+        )[:2]
+        visit = repository.book(
+            session, int(dana_id), old.id, "washer", "repair", dt.datetime(2026, 11, 30)
+        )
+    tracker = booking(make_tracker, dana_id, new.id)
+    tracker.slots["rescheduling_appointment_id"] = str(visit.id)
+    events = action.run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_appointment_rescheduled"
+    ]
+    assert SlotSet("rescheduling_appointment_id", None) in events
+    with sqlite_store.session() as session:
+        [moved] = repository.appointments_of(
+            session, int(dana_id), dt.datetime(2026, 11, 30)
+        )
+        assert moved.slot_id == new.id
+        assert repository.free_slot(
+            session, old.id, "washer", dt.datetime(2026, 11, 30)
+        )
