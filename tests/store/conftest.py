@@ -34,9 +34,28 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     server = request.getfixturevalue("postgres")
+    name = f"test_{uuid.uuid4().hex[:12]}"
     if server is None:
-        return os.environ["STORE_URL"]
-    return server.create_database(f"test_{uuid.uuid4().hex[:12]}")
+        return create_database(os.environ["STORE_URL"], name)
+    return server.create_database(name)
+
+
+def create_database(server_url, name):
+    """A fresh database on the PostgreSQL server of STORE_URL, for one test."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    with psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
