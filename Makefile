@@ -26,7 +26,7 @@ OUT ?=
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components requirements/rasa.txt
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py requirements/rasa.txt
 LINTED := actions components channels tests bench devtools scripts
 
 # Offline and quiet, everywhere.

@@ -9,7 +9,6 @@ conversation answers them with the fallback response instead.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,22 +26,10 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+# The same test decides, in the action server, which turns the LLM can read.
+from actions.llm.text import is_readable
+
 MIN_LATIN_SHARE_KEY = "min_latin_share"
-
-
-def is_readable(text: str, min_latin_share: float = 0.5) -> bool:
-    """Tells whether a message has something the English NLU can understand.
-
-    Readable: at least ``min_latin_share`` of its letters are Latin script, or
-    it has no letters but has digits (a ZIP code, a number typed alone).
-    Unreadable: empty, only whitespace, punctuation or emoji, or mostly
-    written in another script.
-    """
-    letters = [char for char in text if char.isalpha()]
-    if not letters:
-        return any(char.isdigit() for char in text)
-    latin = sum(1 for char in letters if "LATIN" in unicodedata.name(char, ""))
-    return latin / len(letters) >= min_latin_share
 
 
 @DefaultV1Recipe.register(

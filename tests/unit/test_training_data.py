@@ -85,9 +85,12 @@ def test_test_story_files_are_named_so_that_rasa_reads_them():
 
 
 def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
-    # `rasa data validate` cannot see responses chosen by custom actions and
-    # warns about them; this test knows both places.
+    # `rasa data validate` cannot see responses chosen by custom actions (or
+    # offered by the LLM plugin) and warns about them; this test knows all.
     in_dialogues = {step["action"] for step in dialogue_steps() if "action" in step}
+    offered = {
+        offer["response"] for offer in load_yaml("data/llm_offers.yml")["offers"]
+    }
     action_code = "\n".join(
         path.read_text() for path in (PROJECT_ROOT / "actions").rglob("*.py")
     )
@@ -100,6 +103,7 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
     unused = [
         name
         for name in domain["responses"]
-        if name not in in_dialogues | form_questions and f'"{name}"' not in action_code
+        if name not in in_dialogues | form_questions | offered
+        and f'"{name}"' not in action_code
     ]
     assert unused == []

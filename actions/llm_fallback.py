@@ -1,0 +1,92 @@
+"""Open-ended turns: the LLM plugin answers, the domain carries every fallback.
+
+The action only produces text: it sets no slot and starts no form, whatever
+the model says. Inside a form, the rules run the form again afterwards, so
+its pending question is asked again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.llm.context import conversation_turns
+from actions.llm.responder import Responder, TurnRequest
+from actions.llm.settings import LLMSettings
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_RESPONSE = "utter_llm_unavailable"
+UNREADABLE_RESPONSE = "utter_default"
+
+
+def turn_request(tracker: Tracker, history_turns: int) -> TurnRequest:
+    """What the plugin needs from the tracker for the latest user message."""
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name") or "nlu_fallback"
+    return TurnRequest(
+        conversation_id=tracker.sender_id,
+        text=latest.get("text") or "",
+        route=intent,
+        history=conversation_turns(tracker.events, history_turns),
+        slots=tracker.current_slot_values(),
+        intent_ranking=latest.get("intent_ranking") or [],
+        active_loop=(tracker.active_loop or {}).get("name"),
+    )
+
+
+class ActionLLMFallback(Action):
+    """Answers a turn no rule or form handles with the configured LLM."""
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self._responder = responder
+        if responder is None:
+            self._preload()
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_llm_fallback"
+
+    def _preload(self) -> None:
+        # The action server builds its actions at start: with LLM_PRELOAD=1
+        # (make run / make serve) the local model starts loading then, in the
+        # background, instead of on the first customer's question.
+        try:
+            if LLMSettings.from_env().preload:
+                self._get_responder().warm_up()
+        except Exception:
+            logger.exception("Could not start preloading the LLM")
+
+    def _get_responder(self) -> Responder:
+        if self._responder is None:
+            self._responder = Responder.from_env()
+        return self._responder
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        """Utters the model's reply and any task offers, or a fallback response."""
+        try:
+            responder = self._get_responder()
+            request = turn_request(tracker, responder.settings.history_turns)
+            reply = await responder.respond(request)
+        except Exception:  # a configuration error must not end the conversation
+            logger.exception("The LLM plugin is misconfigured")
+            dispatcher.utter_message(response=UNAVAILABLE_RESPONSE)
+            return []
+        if reply.kind == "answer":
+            dispatcher.utter_message(text=reply.text)
+            for offer in reply.offers:
+                dispatcher.utter_message(response=offer)
+        elif reply.kind == "unreadable":
+            dispatcher.utter_message(response=UNREADABLE_RESPONSE)
+        else:
+            dispatcher.utter_message(response=UNAVAILABLE_RESPONSE)
+        return []
