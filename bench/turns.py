@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import threading
 import time
@@ -22,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from bench.stats import summarize
 from devtools.servers import Servers
 
 # (turn type, what the customer types): every turn is answered by a rule;
@@ -35,27 +35,6 @@ SCRIPT: tuple[tuple[str, str], ...] = (
     ("goodbye", "bye"),
 )
 TARGET_P50_MS = 40.0
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile (``share`` in 0..1) of non-empty ``values``."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))  # ceil, at least the first
-    return ordered[int(rank) - 1]
-
-
-def summarize(latencies_ms: Sequence[float]) -> dict[str, float]:
-    """p50, p95, p99, mean and max of latencies in milliseconds."""
-    return {
-        "n": len(latencies_ms),
-        "p50_ms": round(percentile(latencies_ms, 0.50), 2),
-        "p95_ms": round(percentile(latencies_ms, 0.95), 2),
-        "p99_ms": round(percentile(latencies_ms, 0.99), 2),
-        "mean_ms": round(statistics.fmean(latencies_ms), 2),
-        "max_ms": round(max(latencies_ms), 2),
-    }
 
 
 def run_conversation(

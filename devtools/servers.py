@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,14 +78,34 @@ class Servers:
         return f"{self.base_url}/webhooks/rest/webhook"
 
     def __post_init__(self) -> None:
-        # Tests and benchmarks get a store of their own, not the project's.
+        # Tests and benchmarks get a store of their own, not the project's,
+        # and the scripted LLM unless they ask for another: starting the
+        # real model costs ~20 s of CPU per server start.
         self.env.setdefault("STORE_URL", f"sqlite:///{self.run_dir / 'store.db'}")
+        self.env.setdefault("LLM_PROVIDER", "fake")
 
     def start(self) -> None:
         """Runs `make serve`; raises with its output when it fails."""
         result = run_make("serve", *self.make_args, env=self.env)
         if result.returncode != 0:
             raise RuntimeError(f"make serve failed:\n{result.stdout}\n{result.stderr}")
+
+    def log(self, name: str = "actions") -> str:
+        """What a server (``actions`` or ``rasa``) has logged so far."""
+        path = self.run_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def wait_for_log(
+        self, text: str, name: str = "actions", timeout: float = 120
+    ) -> None:
+        """Waits until a server's log shows ``text``; raises with the log if not."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log(name):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{text!r} not in {name}.log:\n{self.log(name)[-3000:]}"
+                )
+            time.sleep(0.5)
 
     def stop(self) -> subprocess.CompletedProcess:
         """Runs `make stop` for these servers."""

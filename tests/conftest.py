@@ -17,6 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# Building an action must not start loading the real model in unit tests;
+# tests that want it preloaded in a server say so.
+os.environ["LLM_PRELOAD"] = "0"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.date(2026, 11, 30)

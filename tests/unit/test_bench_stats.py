@@ -1,6 +1,6 @@
 import pytest
 
-from bench.turns import percentile, summarize
+from bench.stats import percentile, summarize
 
 
 def test_percentile_uses_nearest_rank():

@@ -83,6 +83,8 @@ def _worker() -> concurrent.futures.ThreadPoolExecutor:
 
 def _load(gguf: Path, quantize: str, threads: int) -> Engine:
     started = time.monotonic()
+    if not gguf.is_file():
+        raise FileNotFoundError(f"no model file at {gguf}")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -205,6 +207,7 @@ class LocalTransformersProvider(LLMProvider):
             raise ProviderNotReady(
                 f"the local model is still loading after {timeout:g} s"
             )
+        future.exception()  # seen here; _engine() reports it
         self._engine()
 
     @property
@@ -218,10 +221,10 @@ class LocalTransformersProvider(LLMProvider):
 
     def prompt_tokens(self, messages: list[ChatMessage]) -> int:
         """Exact prompt length with the model's chat template."""
-        ids = self._engine().tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, tokenize=True
+        encoded = self._engine().tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=True, return_dict=True
         )
-        return len(ids["input_ids"] if isinstance(ids, dict) else ids)
+        return len(encoded["input_ids"])
 
     async def complete(
         self, messages: list[ChatMessage], max_new_tokens: int, timeout: float

@@ -1,0 +1,278 @@
+"""Benchmark: speed and quality of the local LLM, against llama.cpp, and end to end.
+
+1. Loads the packaged SmolLM2 GGUF with transformers once, and for each
+   quantization mode generates exactly 64 new tokens for every prompt (the
+   real system prompt plus a customer question): tokens per second, latency,
+   and agreement with fp32 (teacher-forced top-1 tokens: the quality check).
+2. Runs the same GGUF on the same prompt tokens through llama-cpp-python (in
+   its own environment, `.venv-bench`) and reports the ratio.
+3. Starts the real servers with the local provider and times open-ended turns
+   over REST: what a customer waits for.
+
+    python -m bench.llm --out bench/llm.json [--llamacpp-python .venv-bench/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from actions.llm.prompting import PromptTemplates
+from actions.llm.providers.local_transformers import (
+    REPETITION_PENALTY,
+    _load,
+    packaged_gguf,
+)
+from actions.llm.providers.quantize import MODES, quantize_model
+from actions.llm.settings import LLMSettings
+from bench.stats import summarize
+from devtools.servers import Servers
+
+NEW_TOKENS = 64
+QUESTIONS = (
+    "My new washing machine makes a loud noise when it spins. What should I do?",
+    "How do I clean the filter of my dishwasher?",
+    "My fridge is not cooling enough, what can I check?",
+    "What does the warranty cover?",
+    "Do you deliver on weekends?",
+    "Why does my dryer take so long to dry clothes?",
+    "Can I put cast iron pans in the dishwasher?",
+    "The oven door glass is foggy inside, is that normal?",
+    "How often should I descale my washer?",
+    "Is it normal that a new oven smells the first time?",
+)
+TARGET_RATIO = 0.5
+TARGET_TURN_P50_MS = 2000.0
+
+
+def log(message: str, end: str = "\n") -> None:
+    """Progress on stderr (the summary line goes to stdout)."""
+    print(message, end=end, file=sys.stderr, flush=True)
+
+
+def prompt_messages(question: str) -> list[dict[str, str]]:
+    """The messages the plugin would send for this question (no history)."""
+    templates = PromptTemplates.load(LLMSettings().prompts_dir)
+    return [
+        {"role": "system", "content": templates.render_system("product_question", {})},
+        {"role": "user", "content": question},
+    ]
+
+
+def measure_mode(model: Any, prompts: list[Any], reference: list[Any] | None) -> dict:
+    """Times forced 64-token generations; agreement with fp32's tokens if given."""
+    import torch
+
+    model.generate(**prompts[0], max_new_tokens=8, do_sample=False)  # warm-up
+    seconds, outputs = [], []
+    for number, inputs in enumerate(prompts, 1):
+        started = time.perf_counter()
+        with torch.inference_mode():
+            output = model.generate(
+                **inputs,
+                max_new_tokens=NEW_TOKENS,
+                min_new_tokens=NEW_TOKENS,
+                do_sample=False,
+                repetition_penalty=REPETITION_PENALTY,
+            )
+        seconds.append(time.perf_counter() - started)
+        outputs.append(output[0, inputs["input_ids"].shape[1] :])
+        log(f"\r    prompt {number}/{len(prompts)}", end="")
+    log("")
+    figures = {
+        "tokens_per_second": round(NEW_TOKENS * len(prompts) / sum(seconds), 1),
+        **summarize([s * 1000 for s in seconds]),
+    }
+    figures["agreement_with_fp32"] = round(
+        agreement(model, prompts, reference or outputs), 4
+    )
+    return figures | {"_outputs": outputs}
+
+
+def agreement(model: Any, prompts: list[Any], reference: list[Any]) -> float:
+    """Share of positions where the model's top token equals fp32's greedy token."""
+    import torch
+
+    same = total = 0
+    for inputs, tokens in zip(prompts, reference, strict=True):
+        ids = torch.cat([inputs["input_ids"][0], tokens]).unsqueeze(0)
+        with torch.inference_mode():
+            logits = model(input_ids=ids).logits[0]
+        start = inputs["input_ids"].shape[1] - 1
+        predicted = logits[start : start + len(tokens)].argmax(-1)
+        same += int((predicted == tokens).sum())
+        total += len(tokens)
+    return same / total
+
+
+def run_llamacpp(python: str, gguf: Path, prompts: list[Any], stop_ids: list[int]):
+    """Runs bench.llm_llamacpp in the benchmark environment; None if unavailable."""
+    if not Path(python).exists():
+        log(f"  llama.cpp skipped: {python} not found (make bench-llm installs it)")
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        spec = Path(folder) / "prompts.json"
+        out = Path(folder) / "out.json"
+        spec.write_text(
+            json.dumps(
+                {
+                    "prompts": [p["input_ids"][0].tolist() for p in prompts],
+                    "stop_token_ids": stop_ids,
+                }
+            )
+        )
+        subprocess.run(
+            [
+                *(python, "-m", "bench.llm_llamacpp", "--gguf", str(gguf)),
+                *("--prompts", str(spec), "--out", str(out), "--threads", "2"),
+            ],
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        runs = json.loads(out.read_text())["runs"]
+    tokens = sum(run["new_tokens"] for run in runs)
+    return {
+        "tokens_per_second": round(tokens / sum(run["seconds"] for run in runs), 1),
+        "new_tokens_per_prompt": sorted({run["new_tokens"] for run in runs}),
+        **summarize([run["seconds"] * 1000 for run in runs]),
+    }
+
+
+def end_to_end(turns: int) -> dict:
+    """Open-ended turns over REST against `make serve` with the local model."""
+    domain_fallback = "Sorry, I can't answer that one right now."
+    env = {"LLM_PROVIDER": "local", "LLM_PRELOAD": "1"}
+    log("  starting the servers with the local model (make serve)...")
+    with Servers(env=env) as servers:
+        servers.wait_for_log("Local model ready", timeout=300)
+        latencies, answered = [], 0
+        with requests.Session() as session:
+
+            def ask(question: str) -> tuple[float, list]:
+                started = time.perf_counter()
+                reply = session.post(
+                    servers.rest_url,
+                    json={"sender": f"bench-{uuid.uuid4().hex}", "message": question},
+                    timeout=60,
+                )
+                return (time.perf_counter() - started) * 1000, reply.json()
+
+            ask(QUESTIONS[0])  # warm-up
+            for number in range(turns):
+                ms, replies = ask(QUESTIONS[number % len(QUESTIONS)])
+                latencies.append(ms)
+                texts = [reply.get("text") or "" for reply in replies]
+                answered += bool(texts) and not texts[0].startswith(domain_fallback)
+                log(f"\r    turn {number + 1}/{turns}", end="")
+        log("")
+    return {"turns": turns, "answered_by_model": answered, **summarize(latencies)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="bench/llm.json")
+    parser.add_argument("--llamacpp-python", default=".venv-bench/bin/python")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--turns", type=int, default=20)
+    args = parser.parse_args(argv)
+    import torch
+
+    settings = LLMSettings.from_env()
+    gguf = packaged_gguf()
+    log(f"Loading {gguf.name} (fp32)...")
+    engine = _load(gguf, "none", settings.local_threads)
+    tokenizer = engine.tokenizer
+    prompts = [
+        tokenizer.apply_chat_template(
+            prompt_messages(q),
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        )
+        for q in QUESTIONS
+    ]
+    modes = [m for m in args.modes.split(",") if m]
+    results: dict[str, dict] = {}
+    reference = None
+    for mode in ["none", *[m for m in modes if m != "none"]]:
+        log(f"  transformers, {mode}:")
+        model = quantize_model(copy.deepcopy(engine.model), mode)
+        figures = measure_mode(model, prompts, reference)
+        outputs = figures.pop("_outputs")
+        if mode == "none":
+            reference = outputs
+        results[mode] = figures
+        del model
+    stop_ids = [
+        tokenizer.eos_token_id,
+        *tokenizer.convert_tokens_to_ids(["<|endoftext|>"]),
+    ]
+    log("  llama.cpp (same GGUF, same prompt tokens):")
+    llama = run_llamacpp(args.llamacpp_python, gguf, prompts, sorted(set(stop_ids)))
+    default = settings.local_quantize
+    local = results[default]
+    ratio = (
+        round(local["tokens_per_second"] / llama["tokens_per_second"], 3)
+        if llama
+        else None
+    )
+    e2e = end_to_end(args.turns) if args.turns else None
+    figures = {
+        "benchmark": "llm",
+        "model": gguf.name,
+        "new_tokens": NEW_TOKENS,
+        "prompts": len(QUESTIONS),
+        "prompt_tokens_mean": round(
+            sum(p["input_ids"].shape[1] for p in prompts) / len(prompts), 1
+        ),
+        "local_mode": default,
+        "local": local,
+        "transformers_by_mode": results,
+        "llama_cpp": llama,
+        "ratio_local_to_llama_cpp": ratio,
+        "end_to_end_turn": e2e,
+        "targets": {
+            "ratio_at_least": TARGET_RATIO,
+            "turn_p50_ms_at_most": TARGET_TURN_P50_MS,
+            "ratio_met": ratio is not None and ratio >= TARGET_RATIO,
+            "turn_p50_met": bool(e2e) and e2e["p50_ms"] <= TARGET_TURN_P50_MS,
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "platform": platform.platform(),
+        },
+    }
+    Path(args.out).write_text(json.dumps(figures, indent=2) + "\n")
+    modes_line = ", ".join(
+        f"{m} {r['tokens_per_second']} tok/s (agree {r['agreement_with_fp32']:.0%})"
+        for m, r in results.items()
+    )
+    print(
+        f"llm: local {default} {local['tokens_per_second']} tok/s vs llama.cpp "
+        f"{llama and llama['tokens_per_second']} tok/s = {ratio}x "
+        f"(target >= {TARGET_RATIO}); turn p50 {e2e and e2e['p50_ms']} ms, "
+        f"p95 {e2e and e2e['p95_ms']} ms (target p50 <= {TARGET_TURN_P50_MS:.0f}); "
+        f"modes: {modes_line} -> {args.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
