@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.llm.context import conversation_turns
+from actions.llm.logs import log_to_stderr_if_unconfigured
 from actions.llm.responder import Responder, TurnRequest
 from actions.llm.settings import LLMSettings
 
@@ -44,17 +45,19 @@ class ActionLLMFallback(Action):
 
     def __init__(self, responder: Responder | None = None) -> None:
         self._responder = responder
-        if responder is None:
-            self._preload()
 
     def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_llm_fallback"
 
-    def _preload(self) -> None:
-        # The action server builds its actions at start: with LLM_PRELOAD=1
-        # (make run / make serve) the local model starts loading then, in the
-        # background, instead of on the first customer's question.
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # rasa-sdk builds its actions in a primary process and hands them to
+        # the Sanic worker that serves requests by pickling: being unpickled
+        # means being in the serving process. With LLM_PRELOAD=1 (make run,
+        # make serve) the local model starts loading here, in the background,
+        # instead of on the first customer's question.
+        self.__dict__.update(state)
+        log_to_stderr_if_unconfigured()
         try:
             if LLMSettings.from_env().preload:
                 self._get_responder().warm_up()

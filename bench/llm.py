@@ -1,9 +1,10 @@
 """Benchmark: speed and quality of the local LLM, against llama.cpp, and end to end.
 
 1. Loads the packaged SmolLM2 GGUF with transformers once, and for each
-   quantization mode generates exactly 64 new tokens for every prompt (the
-   real system prompt plus a customer question): tokens per second, latency,
-   and agreement with fp32 (teacher-forced top-1 tokens: the quality check).
+   engine (transformers' ``generate``, the lean decoder) and quantization
+   mode generates exactly 64 new tokens for every prompt (the real system
+   prompt plus a customer question): tokens per second, latency, and
+   agreement with fp32 (teacher-forced top-1 tokens: the quality check).
 2. Runs the same GGUF on the same prompt tokens through llama-cpp-python (in
    its own environment, `.venv-bench`) and reports the ratio.
 3. Starts the real servers with the local provider and times open-ended turns
@@ -31,10 +32,12 @@ from typing import Any
 import requests
 
 from actions.llm.prompting import PromptTemplates
+from actions.llm.providers.lean_llama import LeanLlama
 from actions.llm.providers.local_transformers import (
     REPETITION_PENALTY,
-    _load,
+    load_fp32,
     packaged_gguf,
+    stop_token_ids,
 )
 from actions.llm.providers.quantize import MODES, quantize_model
 from actions.llm.settings import LLMSettings
@@ -72,53 +75,93 @@ def prompt_messages(question: str) -> list[dict[str, str]]:
     ]
 
 
-def measure_mode(model: Any, prompts: list[Any], reference: list[Any] | None) -> dict:
-    """Times forced 64-token generations; agreement with fp32's tokens if given."""
-    import torch
+class Runner:
+    """One engine in one quantization mode: forced generation and all logits."""
 
-    model.generate(**prompts[0], max_new_tokens=8, do_sample=False)  # warm-up
-    seconds, outputs = [], []
-    for number, inputs in enumerate(prompts, 1):
-        started = time.perf_counter()
+    def __init__(self, engine: str, mode: str, model: Any, stop_ids: list[int]):
+        self.engine, self.mode, self.stop_ids = engine, mode, stop_ids
+        if engine == "lean":
+            self.lean = LeanLlama(model, mode)
+        else:
+            self.model = quantize_model(copy.deepcopy(model), mode)
+
+    def generate(self, ids: list[int]) -> list[int]:
+        """Exactly NEW_TOKENS greedy tokens after ``ids``."""
+        import torch
+
+        if self.engine == "lean":
+            return self.lean.generate(
+                ids,
+                NEW_TOKENS,
+                stop_ids=self.stop_ids,
+                repetition_penalty=REPETITION_PENALTY,
+                min_new_tokens=NEW_TOKENS,
+            )
+        tensor = torch.tensor([ids])
         with torch.inference_mode():
-            output = model.generate(
-                **inputs,
+            output = self.model.generate(
+                input_ids=tensor,
+                attention_mask=torch.ones_like(tensor),
                 max_new_tokens=NEW_TOKENS,
                 min_new_tokens=NEW_TOKENS,
                 do_sample=False,
                 repetition_penalty=REPETITION_PENALTY,
             )
+        return output[0, len(ids) :].tolist()
+
+    def logits(self, ids: list[int]) -> Any:
+        """The logits at every position of ``ids``."""
+        import torch
+
+        tensor = torch.tensor(ids)
+        with torch.inference_mode():
+            if self.engine == "lean":
+                return self.lean.forward(tensor, self.lean.new_cache(len(ids)), 0, True)
+            return self.model(input_ids=tensor.unsqueeze(0)).logits[0]
+
+
+def measure(runner: Runner, prompts: list[list[int]], reference: Any) -> dict:
+    """Times the forced generations; top-1 agreement with fp32 on ``reference``."""
+    runner.generate(prompts[0][:32])  # warm-up
+    seconds = []
+    for number, ids in enumerate(prompts, 1):
+        started = time.perf_counter()
+        runner.generate(ids)
         seconds.append(time.perf_counter() - started)
-        outputs.append(output[0, inputs["input_ids"].shape[1] :])
         log(f"\r    prompt {number}/{len(prompts)}", end="")
     log("")
     figures = {
         "tokens_per_second": round(NEW_TOKENS * len(prompts) / sum(seconds), 1),
         **summarize([s * 1000 for s in seconds]),
     }
-    figures["agreement_with_fp32"] = round(
-        agreement(model, prompts, reference or outputs), 4
-    )
-    return figures | {"_outputs": outputs}
+    if reference is not None:
+        sequences, expected = reference
+        predicted = top_tokens(runner, sequences, prompts)
+        same = sum(
+            a == b
+            for mine, theirs in zip(predicted, expected, strict=True)
+            for a, b in zip(mine, theirs, strict=True)
+        )
+        figures["agreement_with_fp32"] = round(same / sum(map(len, expected)), 4)
+    return figures
 
 
-def agreement(model: Any, prompts: list[Any], reference: list[Any]) -> float:
-    """Share of positions where the model's top token equals fp32's greedy token."""
-    import torch
+def top_tokens(
+    runner: Runner, sequences: list[list[int]], prompts: list[list[int]]
+) -> list[list[int]]:
+    """The runner's most likely next token at each generated position.
 
-    same = total = 0
-    for inputs, tokens in zip(prompts, reference, strict=True):
-        ids = torch.cat([inputs["input_ids"][0], tokens]).unsqueeze(0)
-        with torch.inference_mode():
-            logits = model(input_ids=ids).logits[0]
-        start = inputs["input_ids"].shape[1] - 1
-        predicted = logits[start : start + len(tokens)].argmax(-1)
-        same += int((predicted == tokens).sum())
-        total += len(tokens)
-    return same / total
+    Teacher-forced on the same sequences (prompt plus fp32's continuation),
+    so every position is compared on the same context.
+    """
+    tops = []
+    for sequence, prompt in zip(sequences, prompts, strict=True):
+        logits = runner.logits(sequence)
+        tops.append(logits[len(prompt) - 1 : len(sequence) - 1].argmax(-1).tolist())
+    return tops
 
 
-def run_llamacpp(python: str, gguf: Path, prompts: list[Any], stop_ids: list[int]):
+def run_llamacpp(python: str, gguf: Path, prompts: list[list[int]]) -> dict | None:
     """Runs bench.llm_llamacpp in the benchmark environment; None if unavailable."""
     if not Path(python).exists():
         log(f"  llama.cpp skipped: {python} not found (make bench-llm installs it)")
@@ -126,14 +169,7 @@ def run_llamacpp(python: str, gguf: Path, prompts: list[Any], stop_ids: list[int
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "prompts.json"
         out = Path(folder) / "out.json"
-        spec.write_text(
-            json.dumps(
-                {
-                    "prompts": [p["input_ids"][0].tolist() for p in prompts],
-                    "stop_token_ids": stop_ids,
-                }
-            )
-        )
+        spec.write_text(json.dumps({"prompts": prompts}))
         subprocess.run(
             [
                 *(python, "-m", "bench.llm_llamacpp", "--gguf", str(gguf)),
@@ -194,36 +230,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = LLMSettings.from_env()
     gguf = packaged_gguf()
     log(f"Loading {gguf.name} (fp32)...")
-    engine = _load(gguf, "none", settings.local_threads)
-    tokenizer = engine.tokenizer
+    tokenizer, model = load_fp32(gguf, settings.local_threads)
+    stop_ids = list(stop_token_ids(tokenizer))
     prompts = [
         tokenizer.apply_chat_template(
             prompt_messages(q),
             add_generation_prompt=True,
-            return_tensors="pt",
+            tokenize=True,
             return_dict=True,
-        )
+        )["input_ids"]
         for q in QUESTIONS
     ]
     modes = [m for m in args.modes.split(",") if m]
     results: dict[str, dict] = {}
-    reference = None
-    for mode in ["none", *[m for m in modes if m != "none"]]:
-        log(f"  transformers, {mode}:")
-        model = quantize_model(copy.deepcopy(engine.model), mode)
-        figures = measure_mode(model, prompts, reference)
-        outputs = figures.pop("_outputs")
-        if mode == "none":
-            reference = outputs
-        results[mode] = figures
-        del model
-    stop_ids = [
-        tokenizer.eos_token_id,
-        *tokenizer.convert_tokens_to_ids(["<|endoftext|>"]),
-    ]
+    log("  reference: transformers fp32 continuations and next-token choices")
+    fp32 = Runner("transformers", "none", model, stop_ids)
+    sequences = [ids + fp32.generate(ids) for ids in prompts]
+    reference = (sequences, top_tokens(fp32, sequences, prompts))
+    for engine in ("transformers", "lean"):
+        for mode in ["none", *[m for m in modes if m != "none"]]:
+            log(f"  {engine}, {mode}:")
+            runner = Runner(engine, mode, model, stop_ids)
+            results[f"{engine}/{mode}"] = measure(runner, prompts, reference)
     log("  llama.cpp (same GGUF, same prompt tokens):")
-    llama = run_llamacpp(args.llamacpp_python, gguf, prompts, sorted(set(stop_ids)))
-    default = settings.local_quantize
+    llama = run_llamacpp(args.llamacpp_python, gguf, prompts)
+    default = f"{settings.local_engine}/{settings.local_quantize}"
     local = results[default]
     ratio = (
         round(local["tokens_per_second"] / llama["tokens_per_second"], 3)
@@ -236,12 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model": gguf.name,
         "new_tokens": NEW_TOKENS,
         "prompts": len(QUESTIONS),
-        "prompt_tokens_mean": round(
-            sum(p["input_ids"].shape[1] for p in prompts) / len(prompts), 1
-        ),
+        "prompt_tokens_mean": round(sum(map(len, prompts)) / len(prompts), 1),
         "local_mode": default,
         "local": local,
-        "transformers_by_mode": results,
+        "by_engine_and_mode": results,
         "llama_cpp": llama,
         "ratio_local_to_llama_cpp": ratio,
         "end_to_end_turn": e2e,

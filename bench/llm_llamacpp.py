@@ -33,19 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     model = Llama(
         model_path=args.gguf, n_ctx=2048, n_threads=args.threads, verbose=False
     )
-    # No end of turn before N tokens: both engines generate the same count.
-    no_stop = {token: -1e9 for token in spec["stop_token_ids"]}
 
     def generate(ids: list[int]) -> tuple[float, int]:
+        # Greedy, and exactly N new tokens: the end-of-turn token does not
+        # stop it (as min_new_tokens does on the transformers side).
         model.reset()
         started = time.perf_counter()
-        result = model.create_completion(
-            prompt=ids,
-            max_tokens=args.new_tokens,
-            temperature=0.0,
-            logit_bias=no_stop,
-        )
-        return time.perf_counter() - started, result["usage"]["completion_tokens"]
+        produced = 0
+        for _ in model.generate(ids, temp=0.0, top_k=1, repeat_penalty=1.0):
+            produced += 1
+            if produced == args.new_tokens:
+                break
+        return time.perf_counter() - started, produced
 
     for ids in spec["prompts"][: args.warmup]:
         generate(ids)

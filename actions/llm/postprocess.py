@@ -7,7 +7,7 @@ import re
 # A line where the model starts writing the next turn itself ("User: ...",
 # "<|im_start|>user"), or a chat-template token anywhere.
 _ROLE_LINE = re.compile(
-    r"^\s*(?:#+\s*)?(?:user|customer|human|assistant|bot|system)\s*:",
+    r"^\s*(?:#+\s*)?(?:user|customer|human|assistant|bot|system|chat history)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
 _SPECIAL_TOKEN = re.compile(

@@ -12,6 +12,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 
 PROVIDERS = ("local", "openai", "fake")
 QUANTIZATIONS = ("int8", "int4", "int8-dynamic", "none")
+ENGINES = ("lean", "transformers")
 
 
 class SettingsError(ValueError):
@@ -72,6 +73,7 @@ class LLMSettings:
     breaker_cooldown_s: float = 30.0
     preload: bool = False
     local_quantize: str = "int8"
+    local_engine: str = "lean"
     local_threads: int = 0
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_model: str = "default"
@@ -116,6 +118,7 @@ class LLMSettings:
             local_quantize=_choice(
                 env, "LLM_LOCAL_QUANTIZE", cls.local_quantize, QUANTIZATIONS
             ),
+            local_engine=_choice(env, "LLM_LOCAL_ENGINE", cls.local_engine, ENGINES),
             local_threads=int(_number(env, "LLM_LOCAL_THREADS", cls.local_threads, 0)),
             openai_base_url=env.get("LLM_OPENAI_BASE_URL", "").strip().rstrip("/")
             or cls.openai_base_url,

@@ -28,5 +28,7 @@ def create_provider(settings: LLMSettings) -> LLMProvider:
     from actions.llm.providers.local_transformers import LocalTransformersProvider
 
     return LocalTransformersProvider(
-        quantize=settings.local_quantize, threads=settings.local_threads
+        quantize=settings.local_quantize,
+        threads=settings.local_threads,
+        engine=settings.local_engine,
     )

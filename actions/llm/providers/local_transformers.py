@@ -63,12 +63,14 @@ def packaged_gguf(package: str = MODEL_PACKAGE) -> Path:
 
 @dataclass
 class Engine:
-    """A loaded tokenizer and model."""
+    """A loaded tokenizer and model: the lean decoder, or transformers' own."""
 
     tokenizer: Any
     model: Any
     context_window: int
     load_seconds: float
+    stop_ids: tuple[int, ...] = ()
+    lean: Any = None
 
 
 def _worker() -> concurrent.futures.ThreadPoolExecutor:
@@ -81,49 +83,77 @@ def _worker() -> concurrent.futures.ThreadPoolExecutor:
         return _executor
 
 
-def _load(gguf: Path, quantize: str, threads: int) -> Engine:
-    started = time.monotonic()
+def load_fp32(gguf: Path, threads: int = 0) -> tuple[Any, Any]:
+    """The tokenizer and fp32 transformers model of a GGUF file."""
     if not gguf.is_file():
         raise FileNotFoundError(f"no model file at {gguf}")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from actions.llm.providers.quantize import quantize_model
-
     hf_logging.disable_progress_bar()
     if threads:
         torch.set_num_threads(threads)
-    logger.info("Loading local model %s (%s)", gguf.name, quantize)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(
             gguf.parent, gguf_file=gguf.name, dtype=torch.float32
         )
-        model.eval()
-        model = quantize_model(model, quantize)
+    return tokenizer, model.eval()
+
+
+def stop_token_ids(tokenizer: Any) -> tuple[int, ...]:
+    """The tokens that end the assistant's turn."""
+    names = [tokenizer.eos_token, "<|im_end|>", "<|endoftext|>"]
+    ids = {tokenizer.convert_tokens_to_ids(name) for name in names if name}
+    ids.discard(tokenizer.unk_token_id)
+    return tuple(sorted(i for i in ids if isinstance(i, int)))
+
+
+def _load(gguf: Path, quantize: str, threads: int, engine: str = "lean") -> Engine:
+    import torch
+
+    from actions.llm.providers.lean_llama import LeanLlama, UnsupportedModel
+    from actions.llm.providers.quantize import quantize_model
+
+    started = time.monotonic()
+    logger.info("Loading local model %s (%s, %s)", gguf.name, engine, quantize)
+    tokenizer, model = load_fp32(gguf, threads)
     window = int(getattr(model.config, "max_position_embeddings", 2048) or 2048)
+    lean = None
+    if engine == "lean":
+        try:
+            lean = LeanLlama(model, quantize)
+            window = lean.max_positions
+            model = None  # the lean decoder holds what it needs
+        except UnsupportedModel as error:
+            logger.warning("Lean decoder unsuitable (%s); using transformers", error)
+    if model is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = quantize_model(model, quantize)
     seconds = time.monotonic() - started
     logger.info(
-        "Local model ready in %.1f s (%s, context %d tokens, %d threads)",
+        "Local model ready in %.1f s (%s, %s, context %d tokens, %d threads)",
         seconds,
+        "lean" if lean else "transformers",
         quantize,
         window,
         torch.get_num_threads(),
     )
-    return Engine(tokenizer, model, window, seconds)
+    return Engine(tokenizer, model, window, seconds, stop_token_ids(tokenizer), lean)
 
 
 def _engine_future(
-    gguf: Path, quantize: str, threads: int
+    gguf: Path, quantize: str, threads: int, engine: str
 ) -> concurrent.futures.Future:
     """The shared load of this model: started once, again only after a failure."""
-    key = (str(gguf), quantize, threads)
+    key = (str(gguf), quantize, threads, engine)
     with _lock:
         future = _engines.get(key)
         if future is None or (future.done() and future.exception() is not None):
-            future = _worker().submit(_load, gguf, quantize, threads)
+            future = _worker().submit(_load, gguf, quantize, threads, engine)
             _engines[key] = future
         return future
 
@@ -131,38 +161,63 @@ def _engine_future(
 def _generate(
     engine: Engine, messages: list[ChatMessage], max_new_tokens: int, deadline: float
 ) -> Completion:
-    import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
-
     if time.monotonic() >= deadline:
         raise ProviderTimeout("the turn's time was up before generation could start")
 
-    class PastDeadline(StoppingCriteria):
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
-            return time.monotonic() >= deadline
+    def past_deadline() -> bool:
+        return time.monotonic() >= deadline
 
     tokenizer = engine.tokenizer
-    inputs = tokenizer.apply_chat_template(
-        messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    prompt = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, tokenize=True, return_dict=True
+    )["input_ids"]
+    if engine.lean is not None:
+        new_tokens = engine.lean.generate(
+            prompt,
+            max_new_tokens,
+            stop_ids=engine.stop_ids,
+            repetition_penalty=REPETITION_PENALTY,
+            should_stop=past_deadline,
+        )
+    else:
+        new_tokens = _generate_transformers(
+            engine, prompt, max_new_tokens, past_deadline
+        )
+    if past_deadline():
+        raise ProviderTimeout("generation ran out of time")
+    return Completion(
+        text=tokenizer.decode(new_tokens, skip_special_tokens=True),
+        prompt_tokens=len(prompt),
+        completion_tokens=len(new_tokens),
     )
-    prompt_length = inputs["input_ids"].shape[1]
+
+
+def _generate_transformers(
+    engine: Engine, prompt: list[int], max_new_tokens: int, should_stop: Any
+) -> list[int]:
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class Stop(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
+            return should_stop()
+
+    ids = torch.tensor([prompt])
     with torch.inference_mode():
         output = engine.model.generate(
-            **inputs,
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
             max_new_tokens=max_new_tokens,
             do_sample=False,
             repetition_penalty=REPETITION_PENALTY,
-            stopping_criteria=StoppingCriteriaList([PastDeadline()]),
-            pad_token_id=tokenizer.eos_token_id,
+            stopping_criteria=StoppingCriteriaList([Stop()]),
+            eos_token_id=list(engine.stop_ids),
+            pad_token_id=engine.tokenizer.eos_token_id,
         )
-    if time.monotonic() >= deadline:
-        raise ProviderTimeout("generation ran out of time")
-    new_tokens = output[0, prompt_length:]
-    return Completion(
-        text=tokenizer.decode(new_tokens, skip_special_tokens=True),
-        prompt_tokens=int(prompt_length),
-        completion_tokens=int(new_tokens.shape[0]),
-    )
+    tokens = output[0, len(prompt) :].tolist()
+    while tokens and tokens[-1] in engine.stop_ids:
+        tokens.pop()
+    return tokens
 
 
 class LocalTransformersProvider(LLMProvider):
@@ -172,16 +227,23 @@ class LocalTransformersProvider(LLMProvider):
     message_overhead = 5  # "<|im_start|>role\n" ... "<|im_end|>\n"
 
     def __init__(
-        self, gguf: Path | None = None, quantize: str = "int8", threads: int = 0
+        self,
+        gguf: Path | None = None,
+        quantize: str = "int8",
+        threads: int = 0,
+        engine: str = "lean",
     ) -> None:
         self._gguf = gguf
         self._quantize = quantize
         self._threads = threads
+        self._engine_name = engine
 
     def _future(self) -> concurrent.futures.Future:
         if self._gguf is None:
             self._gguf = packaged_gguf()
-        return _engine_future(self._gguf, self._quantize, self._threads)
+        return _engine_future(
+            self._gguf, self._quantize, self._threads, self._engine_name
+        )
 
     def _engine(self) -> Engine:
         future = self._future()

@@ -17,6 +17,7 @@ Modes (``LLM_LOCAL_QUANTIZE``):
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -35,6 +36,7 @@ def _linear_layers(module: Any) -> list[tuple[Any, str, Any]]:
     return found
 
 
+@functools.cache
 def _int8_weight_only_class() -> type:
     import torch
 
@@ -61,6 +63,7 @@ def _int8_weight_only_class() -> type:
     return Int8WeightOnlyLinear
 
 
+@functools.cache
 def _int4_weight_only_class() -> type:
     import torch
 
@@ -102,8 +105,32 @@ def _int4_weight_only_class() -> type:
     return Int4WeightOnlyLinear
 
 
+def quantized_linear(linear: Any, mode: str) -> Any:
+    """One linear layer in ``mode``: a module computing the same product.
+
+    Raises:
+        ValueError: an unknown mode.
+    """
+    import torch
+
+    if mode not in MODES:
+        raise ValueError(f"unknown quantization {mode!r}; choose one of {MODES}")
+    if mode == "none":
+        return linear
+    if mode == "int8-dynamic":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the eager API's migration notice
+            wrapped = torch.ao.quantization.quantize_dynamic(
+                torch.nn.Sequential(linear), {torch.nn.Linear}, dtype=torch.qint8
+            )
+        return wrapped[0]
+    if mode == "int4" and linear.in_features % INT4_GROUP == 0:
+        return _int4_weight_only_class()(linear)
+    return _int8_weight_only_class()(linear)
+
+
 def quantize_model(model: Any, mode: str) -> Any:
-    """The model in ``mode`` (see the module docstring); may modify it in place.
+    """The transformers model in ``mode``; modifies it in place.
 
     Raises:
         ValueError: an unknown mode.
@@ -116,14 +143,11 @@ def quantize_model(model: Any, mode: str) -> Any:
         return model
     if mode == "int8-dynamic":
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the eager API's migration notice
+            warnings.simplefilter("ignore")
             return torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8
             )
-    layer = _int8_weight_only_class() if mode == "int8" else _int4_weight_only_class()
     model.to(torch.bfloat16)
     for parent, name, linear in _linear_layers(model):
-        if mode == "int4" and linear.in_features % INT4_GROUP:
-            continue
-        setattr(parent, name, layer(linear))
+        setattr(parent, name, quantized_linear(linear, mode))
     return model

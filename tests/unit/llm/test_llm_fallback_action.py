@@ -1,4 +1,5 @@
 import asyncio
+import pickle
 
 import pytest
 from rasa_sdk import Tracker
@@ -130,8 +131,20 @@ def test_every_response_the_action_uses_is_in_the_domain(domain):
     assert "action_llm_fallback" in domain["actions"]
 
 
-def test_building_the_action_loads_nothing_without_preload(monkeypatch):
-    monkeypatch.delenv("LLM_PRELOAD", raising=False)
+def test_building_the_action_loads_nothing(monkeypatch):
+    monkeypatch.setenv("LLM_PRELOAD", "1")
     monkeypatch.setenv("LLM_PROVIDER", "local")
-    action = ActionLLMFallback()
-    assert action._responder is None
+    assert ActionLLMFallback()._responder is None
+
+
+def test_the_serving_process_preloads_when_asked(monkeypatch):
+    """The action server pickles its actions into the worker that serves."""
+    warmed = []
+    monkeypatch.setattr(Responder, "warm_up", lambda self: warmed.append(self))
+    monkeypatch.setenv("LLM_PROVIDER", "fake")
+    monkeypatch.setenv("LLM_PRELOAD", "1")
+    worker_copy = pickle.loads(pickle.dumps(ActionLLMFallback()))
+    assert len(warmed) == 1 and worker_copy._responder is warmed[0]
+    monkeypatch.setenv("LLM_PRELOAD", "0")
+    assert pickle.loads(pickle.dumps(ActionLLMFallback()))._responder is None
+    assert len(warmed) == 1

@@ -16,6 +16,7 @@ from actions.llm.postprocess import (
         ("Sure.<|im_end|>\n<|im_start|>user\nmore", "Sure."),
         ("<|im_start|>assistant\nHi there.", " \nHi there."),
         ("Check the filter.\n\nCustomer: ok", "Check the filter.\n"),
+        ("Glad to help!\nChat History:\n1.", "Glad to help!\n"),
     ],
 )
 def test_strip_roles(raw, expected):
