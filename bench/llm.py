@@ -223,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="bench/llm.json")
     parser.add_argument("--llamacpp-python", default=".venv-bench/bin/python")
     parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=20, help="0: no servers")
+    parser.add_argument("--prompts", type=int, default=len(QUESTIONS))
     args = parser.parse_args(argv)
     import torch
 
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tokenize=True,
             return_dict=True,
         )["input_ids"]
-        for q in QUESTIONS
+        for q in QUESTIONS[: args.prompts]
     ]
     modes = [m for m in args.modes.split(",") if m]
     results: dict[str, dict] = {}
@@ -266,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "llm",
         "model": gguf.name,
         "new_tokens": NEW_TOKENS,
-        "prompts": len(QUESTIONS),
+        "prompts": len(prompts),
         "prompt_tokens_mean": round(sum(map(len, prompts)) / len(prompts), 1),
         "local_mode": default,
         "local": local,

@@ -19,6 +19,7 @@ COMMANDS = [
 RUN_ELSEWHERE = {
     "make run": ("tests/integration/test_shell.py", '"run"'),
     "make test": (".ci/run", "make test"),
+    "make bench-llm": ("tests/integration/test_bench_llm.py", "bench.llm"),
 }
 
 
