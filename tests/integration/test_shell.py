@@ -20,7 +20,7 @@ def test_make_run_opens_the_shell_greets_and_stops_cleanly(tmp_path):
         encoding="utf-8",
         timeout=300,
         dimensions=(40, 200),
-        env={**os.environ, "TERM": "xterm"},
+        env={**os.environ, **ports.env, "TERM": "xterm"},
     )
     child.logfile_read = sys.stdout
     try:
@@ -54,7 +54,7 @@ def test_ctrl_c_in_the_shell_also_stops_the_action_server(tmp_path):
         cwd=str(PROJECT_ROOT),
         encoding="utf-8",
         timeout=300,
-        env={**os.environ, "TERM": "xterm"},
+        env={**os.environ, **ports.env, "TERM": "xterm"},
     )
     try:
         child.expect(PROMPT)
