@@ -66,6 +66,13 @@ def log(message: str, end: str = "\n") -> None:
     print(message, end=end, file=sys.stderr, flush=True)
 
 
+def load_tokenizer(gguf: Path) -> Any:
+    """The model's tokenizer alone (no weights, no torch computation)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+
+
 def prompt_messages(question: str) -> list[dict[str, str]]:
     """The messages the plugin would send for this question (no history)."""
     templates = PromptTemplates.load(LLMSettings().prompts_dir)
@@ -230,8 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = LLMSettings.from_env()
     gguf = packaged_gguf()
-    log(f"Loading {gguf.name} (fp32)...")
-    tokenizer, model = load_fp32(gguf, settings.local_threads)
+    tokenizer = load_tokenizer(gguf)
     stop_ids = list(stop_token_ids(tokenizer))
     prompts = [
         tokenizer.apply_chat_template(
@@ -242,6 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )["input_ids"]
         for q in QUESTIONS[: args.prompts]
     ]
+    # llama.cpp first, while this process has not run torch yet: torch's idle
+    # worker threads would otherwise take CPU from it.
+    log("  llama.cpp (same GGUF, same prompt tokens):")
+    llama = run_llamacpp(args.llamacpp_python, gguf, prompts)
+    log(f"Loading {gguf.name} (fp32)...")
+    _, model = load_fp32(gguf, settings.local_threads)
     modes = [m for m in args.modes.split(",") if m]
     results: dict[str, dict] = {}
     log("  reference: transformers fp32 continuations and next-token choices")
@@ -253,8 +265,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"  {engine}, {mode}:")
             runner = Runner(engine, mode, model, stop_ids)
             results[f"{engine}/{mode}"] = measure(runner, prompts, reference)
-    log("  llama.cpp (same GGUF, same prompt tokens):")
-    llama = run_llamacpp(args.llamacpp_python, gguf, prompts)
     default = f"{settings.local_engine}/{settings.local_quantize}"
     local = results[default]
     ratio = (

@@ -23,6 +23,8 @@ from typing import Any
 
 MODES = ("int8", "int4", "int8-dynamic", "none")
 INT4_GROUP = 32
+# Above this many rows, int8 layers expand their weights for a dense product.
+PREFILL_ROWS = 16
 
 
 def _linear_layers(module: Any) -> list[tuple[Any, str, Any]]:
@@ -54,8 +56,16 @@ def _int8_weight_only_class() -> type:
             self.out_features = weight.shape[0]
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
-            y = torch.ops.aten._weight_int8pack_mm(flat, self.weight_int8, self.scale)
+            flat = x.reshape(-1, x.shape[-1])
+            if flat.shape[0] > PREFILL_ROWS:
+                # Many rows (a prompt): a dense product on weights expanded
+                # for this call beats the int8 kernel, which is made for one.
+                weight = self.weight_int8.to(x.dtype) * self.scale.to(x.dtype)[:, None]
+                y = torch.nn.functional.linear(flat, weight)
+            else:
+                y = torch.ops.aten._weight_int8pack_mm(
+                    flat.to(torch.bfloat16), self.weight_int8, self.scale
+                )
             if self.bias is not None:
                 y = y + self.bias.to(y.dtype)
             return y.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
