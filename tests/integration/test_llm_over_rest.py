@@ -72,7 +72,9 @@ def test_a_dead_llm_server_gets_the_apology_and_the_conversation_goes_on():
 
 
 def test_the_real_local_model_answers_an_open_question():
-    with Servers(env={"LLM_PROVIDER": "local", "LLM_PRELOAD": "1"}) as running:
+    # Behaviour, not speed: a loaded CI machine must not turn this into a timeout.
+    env = {"LLM_PROVIDER": "local", "LLM_PRELOAD": "1", "LLM_TIMEOUT_S": "9"}
+    with Servers(env=env) as running:
         running.wait_for_log("Local model ready", timeout=240)
         customer = Customer(running.rest_url, "it-llm-local")
         turn = said(customer, "my washing machine makes a loud noise when it spins")

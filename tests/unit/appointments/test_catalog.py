@@ -8,6 +8,9 @@ from actions.appointments import catalog
     [
         ("washer", "washer"),
         ("my washing machine", "washer"),
+        # NLU sometimes tags only the first word of "washing machine".
+        ("washing", "washer"),
+        ("dishwashing", None),
         ("the Fridge", "refrigerator"),
         ("fridge freezer", "refrigerator"),
         ("stove", "oven"),
