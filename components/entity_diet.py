@@ -1,0 +1,51 @@
+"""DIET for entities only, at ease with training data that has none.
+
+Intents come from ``LinearIntentClassifier``; DIET keeps what it is best at,
+finding entities. Stock DIET with intent classification off crashes when the
+training data holds no entity annotations (it has no loss to minimise), which
+is the case for plain intent data sets such as the routing benchmark's: this
+subclass then skips training and extracts nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.shared.nlu.constants import ENTITIES
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import ENTITY_RECOGNITION, INTENT_CLASSIFICATION
+
+logger = logging.getLogger(__name__)
+
+
+def has_entities(training_data: TrainingData) -> bool:
+    """Whether any example is annotated with an entity."""
+    return any(example.get(ENTITIES) for example in training_data.nlu_examples)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class EntityDIETClassifier(DIETClassifier, GraphComponent):
+    """DIET with entity recognition on and intent classification off."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """DIET's options; intents off, entities on."""
+        return {
+            **DIETClassifier.get_default_config(),
+            INTENT_CLASSIFICATION: False,
+            ENTITY_RECOGNITION: True,
+        }
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Trains DIET, unless there are no entities to learn."""
+        if not has_entities(training_data):
+            logger.info("No entity annotations: entity extraction is not trained.")
+            return self._resource
+        return super().train(training_data)

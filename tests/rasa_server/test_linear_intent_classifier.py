@@ -1,0 +1,138 @@
+"""LinearIntentClassifier: training, storage and prediction (Rasa environment)."""
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.bounded_tokenizer import BoundedWhitespaceTokenizer
+from components.linear_intent_classifier import (
+    LinearIntentClassifier,
+    message_vectors,
+    softmax,
+)
+
+EXAMPLES = {
+    "greet": ["hi", "hello", "hey there", "good morning", "hello hello"],
+    "track_order": [
+        "where is my order",
+        "track my order",
+        "has my order shipped",
+        "order status please",
+        "where's my package",
+    ],
+    "book": [
+        "book a technician",
+        "i need a repair visit",
+        "schedule a repair",
+        "send a technician",
+        "book a visit",
+    ],
+}
+
+
+class Pipeline:
+    def __init__(self, tmp_path, examples, **config):
+        self.storage = LocalModelStorage(tmp_path)
+        self.context = ExecutionContext(graph_schema=None, node_name="clf")
+        self.resource = Resource("clf")
+        self.tokenizer = BoundedWhitespaceTokenizer(
+            BoundedWhitespaceTokenizer.get_default_config()
+        )
+        self.featurizer = CountVectorsFeaturizer.create(
+            CountVectorsFeaturizer.get_default_config(),
+            self.storage,
+            Resource("cv"),
+            self.context,
+        )
+        self.config = {**LinearIntentClassifier.get_default_config(), **config}
+        data = TrainingData(
+            [
+                Message.build(text=text, intent=intent)
+                for intent, texts in examples.items()
+                for text in texts
+            ]
+        )
+        self.tokenizer.process_training_data(data)
+        self.featurizer.train(data)
+        self.featurizer.process_training_data(data)
+        classifier = LinearIntentClassifier.create(
+            self.config, self.storage, self.resource, self.context
+        )
+        classifier.train(data)
+
+    def parse(self, *texts):
+        classifier = LinearIntentClassifier.load(
+            self.config, self.storage, self.resource, self.context
+        )
+        messages = [Message.build(text=t) for t in texts]
+        self.tokenizer.process(messages)
+        self.featurizer.process(messages)
+        return classifier.process(messages)
+
+
+def test_trained_weights_survive_storage_and_predict(tmp_path):
+    pipeline = Pipeline(tmp_path, EXAMPLES)
+    greet, order = pipeline.parse("hello there", "where is my package")
+    assert greet.get("intent")["name"] == "greet"
+    assert order.get("intent")["name"] == "track_order"
+    ranking = order.get("intent_ranking")
+    assert ranking[0]["name"] == "track_order"
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_confidence_drops_for_words_it_has_never_seen(tmp_path):
+    pipeline = Pipeline(tmp_path, EXAMPLES)
+    known, unknown = pipeline.parse("track my order", "zebra quantum violin")
+    assert known.get("intent")["confidence"] > 0.6
+    assert unknown.get("intent")["confidence"] < known.get("intent")["confidence"]
+
+
+def test_two_intents_give_two_proper_probabilities(tmp_path):
+    two = {k: EXAMPLES[k] for k in ("greet", "book")}
+    (message,) = Pipeline(tmp_path, two).parse("book a technician please")
+    ranking = message.get("intent_ranking")
+    assert message.get("intent")["name"] == "book"
+    assert len(ranking) == 2
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_ranking_length_limits_the_ranking(tmp_path):
+    (message,) = Pipeline(tmp_path, EXAMPLES, ranking_length=2).parse("hi")
+    assert len(message.get("intent_ranking")) == 2
+
+
+def test_an_untrained_model_leaves_messages_alone(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(graph_schema=None, node_name="clf")
+    classifier = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, Resource("x"), context
+    )
+    message = Message.build(text="hi")
+    classifier.process([message])
+    assert message.get("intent") is None
+
+
+def test_message_vectors_give_each_block_unit_length():
+    sparse = scipy.sparse.csr_matrix(np.array([[3.0, 0.0, 4.0], [0.0, 0.0, 0.0]]))
+    dense = np.array([[2.0, 0.0], [0.0, 5.0]])
+    vectors = message_vectors(sparse, dense, dense_weight=2.0).toarray()
+    assert np.linalg.norm(vectors[0, :3]) == pytest.approx(1.0)
+    assert np.linalg.norm(vectors[0, 3:]) == pytest.approx(2.0)
+    assert np.all(vectors[1, :3] == 0)  # an empty row stays empty, no NaN
+    with pytest.raises(ValueError):
+        message_vectors(None, None, 1.0)
+
+
+def test_softmax_rows_sum_to_one_even_for_huge_scores():
+    rows = softmax(np.array([[1000.0, 0.0], [1.0, 1.0]]))
+    assert np.allclose(rows.sum(axis=1), 1.0)
+    assert rows[0, 0] == pytest.approx(1.0)
+    assert np.isfinite(rows).all()
