@@ -62,6 +62,20 @@ def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
     return scipy.sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
 
 
+def _scorer(
+    weights: dict[str, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(features x intents) weights and intercepts, laid out for ``X @ W``.
+
+    Contiguous and in the features' float64: a sparse row times a transposed
+    or float32 matrix would copy the whole matrix (tens of MB) on every parse.
+    """
+    if weights is None:
+        return None
+    coef = np.ascontiguousarray(weights["coef"].T, dtype=np.float64)
+    return coef, weights["intercept"].astype(np.float64)
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
     shifted = scores - scores.max(axis=1, keepdims=True)
@@ -107,6 +121,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._weights = weights
+        self._scorer = _scorer(weights)
 
     @classmethod
     def create(
@@ -170,6 +185,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "intercept": intercept.astype(np.float32),
             "intents": np.array(intents),
         }
+        self._scorer = _scorer(self._weights)
         with self._storage.write_to(self._resource) as folder:
             np.savez(folder / WEIGHTS_FILE, **self._weights)
         return self._resource
@@ -197,14 +213,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets the intent and its ranking on each message with text."""
-        if self._weights is None:
+        if self._weights is None or self._scorer is None:
             return messages
         live = [m for m in messages if m.get(TEXT)]
         if not live:
             return messages
-        coef = self._weights["coef"]
-        scores = self._vectors(live) @ coef.T + self._weights["intercept"]
-        probabilities = softmax(np.asarray(scores))
+        weights, intercept = self._scorer
+        scores = np.asarray(self._vectors(live) @ weights) + intercept
+        probabilities = softmax(scores)
         intents = self._weights["intents"]
         keep = int(self._config["ranking_length"])
         for message, row in zip(live, probabilities, strict=True):
