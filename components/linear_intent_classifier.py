@@ -213,6 +213,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets the intent and its ranking on each message with text."""
+        for message in messages:
+            # An empty user message: no intent, zero confidence, so the
+            # FallbackClassifier after this one sends it to fallback.
+            if TEXT in message.data and not message.get(TEXT):
+                message.set(INTENT, {"name": None, "confidence": 0.0}, True)
+                message.set("intent_ranking", [], add_to_output=True)
         if self._weights is None or self._scorer is None:
             return messages
         live = [m for m in messages if m.get(TEXT)]

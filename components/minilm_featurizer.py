@@ -186,8 +186,22 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Featurizes messages at parse time."""
+        """Featurizes messages at parse time.
+
+        An empty user message gets zero vectors: the models after this one
+        expect the same features on every message they see.
+        """
         self._featurize([m for m in messages if _words(m)])
+        for message in messages:
+            if TEXT in message.data and not _words(message):
+                dim = encoder(self._folder).dim
+                n_tokens = len(message.get(TOKENS_NAMES[TEXT]) or [])
+                self.add_features_to_message(
+                    np.zeros((n_tokens, dim), np.float32),
+                    np.zeros((1, dim), np.float32),
+                    TEXT,
+                    message,
+                )
         return messages
 
     def _featurize(self, messages: list[Message], report: bool = False) -> None:
@@ -206,6 +220,6 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
 def _words(message: Message) -> list[str]:
     """The texts of the message's tokens (none for messages without text)."""
-    if not message.get(TEXT):
+    if not (message.get(TEXT) or "").strip():
         return []
     return [token.text for token in message.get(TOKENS_NAMES[TEXT], [])]

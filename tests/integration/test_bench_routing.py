@@ -62,9 +62,9 @@ def test_bench_routing_trains_parses_scores_and_writes_json(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Training on" in result.stderr and "Parsed 40 of 40 test" in result.stderr
+    assert "Training on" in result.stderr and "Parsed 30 of 30 test" in result.stderr
     figures = json.loads(out.read_text())
-    assert figures["n_test"] == len(test) == 40
+    assert figures["n_test"] == len(test) == 30
     assert (figures["n_in_scope"], figures["n_oos"], figures["n_train_oos"]) == (
         20,
         10,

@@ -136,3 +136,19 @@ def test_softmax_rows_sum_to_one_even_for_huge_scores():
     assert np.allclose(rows.sum(axis=1), 1.0)
     assert rows[0, 0] == pytest.approx(1.0)
     assert np.isfinite(rows).all()
+
+
+def test_an_empty_message_gets_no_intent_and_zero_confidence(tmp_path):
+    (message,) = Pipeline(tmp_path, EXAMPLES).parse("")
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
+
+
+def test_messages_without_text_keep_their_intent(tmp_path):
+    pipeline = Pipeline(tmp_path, EXAMPLES)
+    classifier = LinearIntentClassifier.load(
+        pipeline.config, pipeline.storage, pipeline.resource, pipeline.context
+    )
+    message = Message(data={"intent": "greet"})
+    classifier.process([message])
+    assert message.get("intent") == "greet"

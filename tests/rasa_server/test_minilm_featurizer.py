@@ -83,3 +83,12 @@ def test_messages_without_text_are_left_alone(featurizer):
     message = Message(data={"intent": "greet"})
     featurizer.process([message])
     assert message.features == []
+
+
+def test_an_empty_user_message_gets_zero_vectors(featurizer):
+    for text in ("", "   "):
+        (message,) = featurized(featurizer, text)
+        sequence, whole = message.get_dense_features(TEXT)
+        assert whole.features.shape == (1, 384)
+        assert not whole.features.any()
+        assert sequence.features.shape[1] == 384
