@@ -38,7 +38,7 @@ NLU_MIN_F1 ?= 0.9
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py requirements/rasa.txt requirements/rasa-models.txt
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
 LINTED := actions components channels tests bench devtools scripts
 
 # Offline and quiet, everywhere.

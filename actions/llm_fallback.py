@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE_RESPONSE = "utter_llm_unavailable"
 UNREADABLE_RESPONSE = "utter_default"
+SOURCE_RESPONSE = "utter_knowledge_source"
+QUOTE_RESPONSE = "utter_knowledge_quote"
+ABSTAIN_RESPONSE = "utter_knowledge_unknown"
 
 
 def turn_request(tracker: Tracker, history_turns: int) -> TurnRequest:
@@ -75,7 +78,7 @@ class ActionLLMFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
-        """Utters the model's reply and any task offers, or a fallback response."""
+        """Utters the checked reply or a quoted passage and offers, or a response."""
         try:
             responder = self._get_responder()
             request = turn_request(tracker, responder.settings.history_turns)
@@ -86,10 +89,21 @@ class ActionLLMFallback(Action):
             return []
         if reply.kind == "answer":
             dispatcher.utter_message(text=reply.text)
-            for offer in reply.offers:
-                dispatcher.utter_message(response=offer)
+            if reply.source:
+                dispatcher.utter_message(response=SOURCE_RESPONSE, source=reply.source)
+        elif reply.kind == "quote":
+            dispatcher.utter_message(
+                response=QUOTE_RESPONSE, source=reply.source, passage=reply.passage
+            )
+        elif reply.kind == "refused":
+            dispatcher.utter_message(response=reply.response or ABSTAIN_RESPONSE)
+        elif reply.kind == "abstain":
+            dispatcher.utter_message(response=ABSTAIN_RESPONSE)
         elif reply.kind == "unreadable":
             dispatcher.utter_message(response=UNREADABLE_RESPONSE)
         else:
             dispatcher.utter_message(response=UNAVAILABLE_RESPONSE)
+        if reply.kind in ("answer", "quote"):
+            for offer in reply.offers:
+                dispatcher.utter_message(response=offer)
         return []

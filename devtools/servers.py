@@ -83,6 +83,7 @@ class Servers:
         # real model costs ~20 s of CPU per server start.
         self.env.setdefault("STORE_URL", f"sqlite:///{self.run_dir / 'store.db'}")
         self.env.setdefault("LLM_PROVIDER", "fake")
+        self.env.setdefault("LLM_AUDIT_LOG", "off")
 
     def start(self) -> None:
         """Runs `make serve`; raises with its output when it fails."""

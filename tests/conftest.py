@@ -20,6 +20,8 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 # Building an action must not start loading the real model in unit tests;
 # tests that want it preloaded in a server say so.
 os.environ["LLM_PRELOAD"] = "0"
+# No audit log from tests unless a test asks for one.
+os.environ.setdefault("LLM_AUDIT_LOG", "off")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.date(2026, 11, 30)

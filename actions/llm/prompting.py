@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ class PromptTemplates:
     routes: Mapping[str, str]
     context_slots: tuple[str, ...]
     source: Path
+    ungrounded_routes: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, folder: Path, task: str = "fallback") -> PromptTemplates:
@@ -52,6 +53,9 @@ class PromptTemplates:
             routes={str(key): str(value) for key, value in routes.items()},
             context_slots=tuple(str(slot) for slot in slots),
             source=path,
+            ungrounded_routes=frozenset(
+                str(route) for route in data.get("ungrounded_routes") or []
+            ),
         )
         try:
             for text in (templates.system, *templates.routes.values()):
@@ -70,9 +74,18 @@ class PromptTemplates:
             shown[name] = str(value)[:_MAX_SLOT_CHARS]
         return shown
 
-    def render_system(self, route: str, slots: Mapping[str, Any]) -> str:
-        """The system message for a turn on ``route`` with the conversation's slots."""
-        variables = {"route": route, "slots": self.relevant_slots(slots)}
+    def render_system(
+        self,
+        route: str,
+        slots: Mapping[str, Any],
+        passages: Sequence[Mapping[str, str]] = (),
+    ) -> str:
+        """The system message for a turn on ``route``, with slots and passages."""
+        variables: dict[str, Any] = {
+            "route": route,
+            "slots": self.relevant_slots(slots),
+            "passages": list(passages),
+        }
         instruction = self.routes.get(route, self.routes["default"])
         variables["instruction"] = (
             _ENV.from_string(instruction).render(variables).strip()

@@ -58,6 +58,15 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def _optional_path(
+    env: Mapping[str, str], name: str, default: Path | None
+) -> Path | None:
+    """A path, or None when the variable says ``off`` (or 0, false, no)."""
+    if env.get(name, "").strip().lower() in ("off", "0", "false", "no", "none"):
+        return None
+    return _path(env, name, default) if default else _path(env, name, Path())
+
+
 @dataclass(frozen=True)
 class LLMSettings:
     """How the plugin talks to its model, and within which limits."""
@@ -65,7 +74,7 @@ class LLMSettings:
     provider: str = "local"
     timeout_s: float = 6.0
     max_new_tokens: int = 64
-    max_prompt_tokens: int = 768
+    max_prompt_tokens: int = 1024
     max_user_tokens: int = 160
     history_turns: int = 6
     max_reply_chars: int = 600
@@ -82,6 +91,11 @@ class LLMSettings:
     fake_replies: Path | None = None
     prompts_dir: Path = PROMPTS_DIR
     offers_file: Path = PROJECT_ROOT / "data" / "llm_offers.yml"
+    knowledge_dir: Path = PROJECT_ROOT / "data" / "knowledge"
+    knowledge_cache: Path = PROJECT_ROOT / "var" / "knowledge"
+    retrieval_top_k: int = 2
+    retrieval_min_score: float = 0.35
+    audit_log: Path | None = PROJECT_ROOT / "var" / "llm_audit.jsonl"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LLMSettings:
@@ -132,4 +146,13 @@ class LLMSettings:
             fake_replies=_path(env, "LLM_FAKE_REPLIES", Path()) if fake else None,
             prompts_dir=_path(env, "LLM_PROMPTS_DIR", PROMPTS_DIR),
             offers_file=_path(env, "LLM_OFFERS_FILE", cls.offers_file),
+            knowledge_dir=_path(env, "LLM_KNOWLEDGE_DIR", cls.knowledge_dir),
+            knowledge_cache=_path(env, "LLM_KNOWLEDGE_CACHE", cls.knowledge_cache),
+            retrieval_top_k=int(
+                _number(env, "LLM_RETRIEVAL_TOP_K", cls.retrieval_top_k, 1)
+            ),
+            retrieval_min_score=_number(
+                env, "LLM_RETRIEVAL_MIN_SCORE", cls.retrieval_min_score, -1
+            ),
+            audit_log=_optional_path(env, "LLM_AUDIT_LOG", cls.audit_log),
         )

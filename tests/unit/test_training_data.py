@@ -91,6 +91,9 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
     in_dialogues = {step["action"] for step in dialogue_steps() if "action" in step}
     offered = {
         offer["response"] for offer in load_yaml("data/llm_offers.yml")["offers"]
+    } | {
+        category["response"]
+        for category in load_yaml("data/guards/input.yml")["categories"].values()
     }
     action_code = "\n".join(
         path.read_text() for path in (PROJECT_ROOT / "actions").rglob("*.py")

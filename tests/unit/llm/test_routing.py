@@ -4,7 +4,15 @@ import pytest
 
 from tests.conftest import load_yaml
 
-OPEN_ENDED = {"nlu_fallback", "out_of_scope", "chitchat", "product_question"}
+OPEN_ENDED = {
+    "nlu_fallback",
+    "out_of_scope",
+    "chitchat",
+    "product_question",
+    # refused by the plugin's input guard, inside forms too
+    "prompt_injection",
+    "other_customer_data",
+}
 
 
 def llm_rules():

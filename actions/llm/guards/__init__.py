@@ -1,0 +1,1 @@
+"""Guards of the LLM plugin: personal data, input and output checks."""
