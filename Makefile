@@ -82,7 +82,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test serve stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-routing clean
+.PHONY: help setup run test serve stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-routing redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -173,6 +173,12 @@ bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turn
 
 bench-llm: setup train $(BENCH_READY) ## Local LLM vs llama.cpp (tokens/s) and LLM turn latency; writes bench/llm.json
 	$(PY_ACTIONS) -m bench.llm --out $(or $(OUT),bench/llm.json) --llamacpp-python $(VENV_BENCH)/bin/python
+
+redteam: setup train ## Red-team and quality suite through the real assistant and local model; writes bench/redteam.json
+	$(PY_ACTIONS) -m bench.redteam --out $(or $(OUT),bench/redteam.json)
+
+knowledge: $(ACTIONS_READY) ## Build the knowledge index (data/knowledge) now instead of at first start
+	$(PY_ACTIONS) -m actions.llm.knowledge
 
 bench-routing: setup ## NLU routing on labelled CSVs: make bench-routing TRAIN=.. TEST=.. OOS_LABEL=.. [VAL=..]; writes bench/routing.json
 	@[[ -n "$(TRAIN)" && -n "$(TEST)" && -n "$(OOS_LABEL)" ]] || { \

@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+
+from actions.llm.knowledge import (
+    Chunk,
+    KnowledgeBase,
+    KnowledgeIndex,
+    chunk_markdown,
+    fingerprint,
+    search,
+)
+from tests.conftest import PROJECT_ROOT
+
+DOC = """# Returns and refunds
+
+Intro line before any section.
+
+## Return window
+Unused items can be returned within 30 days.
+
+## Refund timing
+Refunds take 10 business days.
+"""
+
+
+class CountingEncoder:
+    """Bag of letters: deterministic, and counts how often it is asked."""
+
+    name = "counting"
+
+    def __init__(self):
+        self.texts = 0
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        vectors = np.zeros((len(texts), 26), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for char in text.lower():
+                if "a" <= char <= "z":
+                    vectors[row, ord(char) - 97] += 1
+        return vectors / np.maximum(
+            np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9
+        )
+
+
+def test_sections_become_passages_with_title_and_heading():
+    chunks = chunk_markdown("returns.md", DOC)
+    assert [(c.title, c.heading) for c in chunks] == [
+        ("Returns and refunds", "Returns and refunds"),
+        ("Returns and refunds", "Return window"),
+        ("Returns and refunds", "Refund timing"),
+    ]
+    assert chunks[1].text == "Unused items can be returned within 30 days."
+    assert chunks[1].embedding_text().startswith("Returns and refunds. Return window.")
+
+
+def test_long_sections_are_split_between_paragraphs():
+    body = "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(4))
+    chunks = chunk_markdown("long.md", f"# Long\n\n## Part\n{body}", max_words=130)
+    assert len(chunks) == 2
+    assert all(len(c.text.split()) <= 130 for c in chunks)
+
+
+def test_search_ranks_by_cosine():
+    chunks = [Chunk("a.md", "A", "A", "a"), Chunk("b.md", "B", "B", "b")]
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    hits = search(np.array([0.0, 1.0]), vectors, chunks, 2)
+    assert [h.chunk.doc for h in hits] == ["b.md", "a.md"]
+    assert hits[0].score == pytest.approx(0.8)
+    assert search(np.array([0.0, 1.0]), vectors, chunks, 0) == []
+
+
+def test_the_index_is_cached_and_rebuilt_only_when_documents_change(tmp_path):
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    docs.mkdir()
+    (docs / "returns.md").write_text(DOC)
+    encoder = CountingEncoder()
+    first = KnowledgeBase(docs, cache, encoder).index()
+    built = encoder.texts
+    again = KnowledgeBase(docs, cache, encoder).index()
+    assert encoder.texts == built  # loaded from disk, nothing encoded
+    assert again.fingerprint == first.fingerprint
+    assert np.array_equal(again.vectors, first.vectors)
+    (docs / "returns.md").write_text(DOC + "\n## New section\nSomething new.\n")
+    changed = KnowledgeBase(docs, cache, encoder).index()
+    assert encoder.texts > built and len(changed.chunks) == 4
+
+
+def test_a_damaged_cache_is_rebuilt(tmp_path):
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    docs.mkdir()
+    (docs / "returns.md").write_text(DOC)
+    KnowledgeBase(docs, cache, CountingEncoder()).index()
+    (cache / "vectors.npz").write_bytes(b"garbage")
+    assert KnowledgeIndex.load(cache) is None
+    assert len(KnowledgeBase(docs, cache, CountingEncoder()).index().chunks) == 3
+
+
+def test_fingerprint_depends_on_documents_and_encoder():
+    docs = [("a.md", "text")]
+    assert fingerprint(docs, "x") == fingerprint(docs, "x")
+    assert fingerprint(docs, "x") != fingerprint(docs, "y")
+    assert fingerprint(docs, "x") != fingerprint([("a.md", "text!")], "x")
+
+
+def test_the_company_knowledge_base_has_what_the_issue_asks():
+    folder = PROJECT_ROOT / "data" / "knowledge"
+    documents = sorted(folder.glob("*.md"))
+    assert len(documents) >= 25
+    names = " ".join(path.stem for path in documents)
+    for topic in ("returns", "warranty", "delivery", "installation", "payment",
+                  "hours", "appointments", "washer", "dryer", "dishwasher",
+                  "refrigerator", "oven"):  # fmt: skip
+        assert topic in names, topic
+    for path in documents:
+        assert path.read_text().startswith("# "), path.name
+
+
+def test_real_retrieval_finds_the_right_document(test_knowledge):
+    (hit,) = test_knowledge.retrieve(
+        "how many days do I have to send something back", 1
+    )
+    assert hit.chunk.doc == "returns.md" and hit.score > 0.35
