@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +38,14 @@ CACHE_DIR = PROJECT_ROOT / "var" / "knowledge"
 #: Bump when chunking changes, so cached indexes are rebuilt.
 CHUNKER_VERSION = 1
 MAX_CHUNK_WORDS = 160
+#: Ranking mixes the embedding's cosine with keyword overlap (BM25, scaled to
+#: the best cosine): exact words such as error codes ("E4", "OF") matter.
+SEMANTIC_WEIGHT = 0.8
+_TERM = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = frozenset(
+    "a an and are as at be by can do does for from how i if in is it my of on or "
+    "our that the this to we what when with you your".split()
+)
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _WORDS = re.compile(r"\S+")
@@ -127,15 +137,61 @@ def _title_unset(sections: list[tuple[str, list[str]]]) -> bool:
     return len(sections) == 1 and not any(line.strip() for line in sections[0][1])
 
 
+def terms(text: str) -> list[str]:
+    """Lower-case words and numbers of ``text`` without stop words."""
+    return [t for t in _TERM.findall(text.lower()) if t not in _STOP_WORDS]
+
+
+class KeywordScorer:
+    """BM25 over the passages' words; pure once built."""
+
+    def __init__(self, chunks: Sequence[Chunk], k1: float = 1.2, b: float = 0.75):
+        self._docs = [Counter(terms(chunk.embedding_text())) for chunk in chunks]
+        self._lengths = np.array([sum(d.values()) for d in self._docs], dtype=float)
+        self._average = float(self._lengths.mean()) if len(self._docs) else 1.0
+        frequency = Counter(term for doc in self._docs for term in doc)
+        count = len(self._docs)
+        self._idf = {
+            term: math.log(1 + (count - n + 0.5) / (n + 0.5))
+            for term, n in frequency.items()
+        }
+        self._k1, self._b = k1, b
+
+    def scores(self, text: str) -> np.ndarray:
+        """One BM25 score per passage for the words of ``text``."""
+        result = np.zeros(len(self._docs))
+        norm = self._k1 * (1 - self._b + self._b * self._lengths / self._average)
+        for term in set(terms(text)):
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            tf = np.array([doc.get(term, 0) for doc in self._docs], dtype=float)
+            result += idf * tf * (self._k1 + 1) / (tf + norm)
+        return result
+
+
 def search(
-    query: np.ndarray, vectors: np.ndarray, chunks: Sequence[Chunk], top_k: int
+    query: np.ndarray,
+    vectors: np.ndarray,
+    chunks: Sequence[Chunk],
+    top_k: int,
+    keyword_scores: np.ndarray | None = None,
+    semantic_weight: float = SEMANTIC_WEIGHT,
 ) -> list[Hit]:
-    """The ``top_k`` passages most similar to ``query`` (unit vectors); pure."""
+    """The ``top_k`` best passages for ``query`` (unit vectors); pure.
+
+    Ranked by the cosine mixed with keyword scores when given; each hit's
+    ``score`` is its cosine, which the abstention threshold applies to.
+    """
     if not len(chunks) or top_k <= 0:
         return []
-    scores = vectors @ query.astype(np.float32)
-    order = np.argsort(-scores, kind="stable")[:top_k]
-    return [Hit(chunks[i], float(scores[i])) for i in order]
+    cosine = vectors @ query.astype(np.float32)
+    rank = cosine.astype(float)
+    if keyword_scores is not None and keyword_scores.max() > 0:
+        keywords = keyword_scores / keyword_scores.max() * max(float(cosine.max()), 0)
+        rank = semantic_weight * rank + (1 - semantic_weight) * keywords
+    order = np.argsort(-rank, kind="stable")[:top_k]
+    return [Hit(chunks[i], float(cosine[i])) for i in order]
 
 
 def read_documents(folder: Path) -> list[tuple[str, str]]:
@@ -210,6 +266,7 @@ class KnowledgeBase:
             encoder = SentenceEncoder()
         self.encoder = encoder
         self._index: KnowledgeIndex | None = None
+        self._keywords: KeywordScorer | None = None
         self._lock = threading.Lock()
 
     def index(self) -> KnowledgeIndex:
@@ -217,6 +274,7 @@ class KnowledgeBase:
         with self._lock:
             if self._index is None:
                 self._index = self._build_or_load()
+                self._keywords = KeywordScorer(self._index.chunks)
             return self._index
 
     def _build_or_load(self) -> KnowledgeIndex:
@@ -250,7 +308,9 @@ class KnowledgeBase:
         """The passages most similar to ``text``, best first."""
         index = self.index()
         query = self.encoder.encode([text])[0]
-        return search(query, index.vectors, index.chunks, top_k)
+        assert self._keywords is not None
+        keywords = self._keywords.scores(text)
+        return search(query, index.vectors, index.chunks, top_k, keywords)
 
     def texts(self) -> list[str]:
         """Every passage's text (for allow-lists of what answers may contain)."""

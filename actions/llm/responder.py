@@ -244,7 +244,15 @@ class Responder:
         turn.window = [t.text for t in request.history if t.role == "user"]
         turn.window.append(request.text)
         verdict = check_input(turn.window, self.input_rules)
-        routed = self.input_rules.category_for_route(request.route)
+        confidence = next(
+            (
+                float(entry.get("confidence") or 0)
+                for entry in request.intent_ranking
+                if entry.get("name") == request.route
+            ),
+            1.0,
+        )
+        routed = self.input_rules.category_for_route(request.route, confidence)
         if verdict.allowed and routed is not None:
             verdict = InputVerdict(
                 allowed=False,
@@ -288,7 +296,10 @@ class Responder:
 
     async def _ask(self, turn: _Turn) -> TurnReply:
         settings, request = self.settings, turn.request
-        remaining = settings.timeout_s - (self._clock() - turn.started)
+        # The model's time budget starts now: guards and retrieval are local
+        # and bounded (their models load once, at preload or first use).
+        asked = self._clock()
+        remaining = settings.timeout_s - (self._clock() - asked)
         await self.provider.ready(max(0.0, remaining))
         window_room = self.provider.context_window - settings.max_new_tokens
         budget = Budget(
@@ -319,7 +330,7 @@ class Responder:
                     raise
                 passages.pop()  # the least similar passage makes room
         turn.messages = prompt.messages
-        remaining = settings.timeout_s - (self._clock() - turn.started)
+        remaining = settings.timeout_s - (self._clock() - asked)
         if remaining <= 0:
             raise ProviderTimeout("no time left to ask the model")
         completion = await self.provider.complete(

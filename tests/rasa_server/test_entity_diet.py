@@ -13,7 +13,7 @@ from components.bounded_tokenizer import BoundedWhitespaceTokenizer
 from components.entity_diet import EntityDIETClassifier, has_entities
 
 
-def train_and_parse(tmp_path, examples, text):
+def train_and_parse(tmp_path, examples, text, **options):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(graph_schema=None, node_name="diet")
     tokenizer = BoundedWhitespaceTokenizer(
@@ -26,7 +26,7 @@ def train_and_parse(tmp_path, examples, text):
     tokenizer.process_training_data(data)
     featurizer.train(data)
     featurizer.process_training_data(data)
-    config = {**EntityDIETClassifier.get_default_config(), "epochs": 40}
+    config = {**EntityDIETClassifier.get_default_config(), "epochs": 40, **options}
     resource = Resource("diet")
     EntityDIETClassifier.create(config, storage, resource, context).train(data)
     diet = EntityDIETClassifier.load(config, storage, resource, context)
@@ -67,3 +67,25 @@ def test_with_annotations_it_finds_entities_and_leaves_intents_alone(tmp_path):
         ("appliance", "oven")
     ]
     assert message.get("intent") is None
+
+
+def test_examples_of_skipped_intents_are_not_trained_on(tmp_path, caplog):
+    caplog.set_level("INFO")
+    word = "oven"
+    annotated = [
+        Message.build(
+            text=f"fix my {word} {n}",
+            intent="book",
+            entities=[{"start": 7, "end": 11, "value": word, "entity": "appliance"}],
+        )
+        for n in range(10)
+    ]
+    # The same words without annotation, as attack examples carry them.
+    attacks = [
+        Message.build(text=f"fix my {word} {n}", intent="attack") for n in range(30)
+    ]
+    message = train_and_parse(
+        tmp_path, annotated + attacks, "fix my oven 3", skip_intents=["attack"]
+    )
+    assert "trains on 10 of 40 examples" in caplog.text
+    assert [e["value"] for e in message.get("entities")] == ["oven"]

@@ -64,6 +64,7 @@ class InputRules:
     window_messages: int = 4
     block_score: float = 1.0
     cross_boundary_weight: float = 0.5
+    intent_min_confidence: float = 0.5
 
     @classmethod
     def load(cls, path: Path = RULES_FILE) -> InputRules:
@@ -92,12 +93,17 @@ class InputRules:
                 window_messages=int(data.get("window_messages", 4)),
                 block_score=float(data.get("block_score", 1.0)),
                 cross_boundary_weight=float(data.get("cross_boundary_weight", 0.5)),
+                intent_min_confidence=float(data.get("intent_min_confidence", 0.5)),
             )
         except (OSError, yaml.YAMLError, re.error, KeyError, TypeError) as error:
             raise GuardConfigError(f"{path}: {error}") from error
 
-    def category_for_route(self, route: str) -> Category | None:
-        """The category whose NLU intent sent the turn here, if any."""
+    def category_for_route(
+        self, route: str, confidence: float = 1.0
+    ) -> Category | None:
+        """The category whose NLU intent sent the turn here, if NLU was sure enough."""
+        if confidence < self.intent_min_confidence:
+            return None
         for category in self.categories:
             if route in category.intents:
                 return category

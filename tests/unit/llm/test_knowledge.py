@@ -4,6 +4,7 @@ import pytest
 from actions.llm.knowledge import (
     Chunk,
     KnowledgeBase,
+    KeywordScorer,
     KnowledgeIndex,
     chunk_markdown,
     fingerprint,
@@ -121,3 +122,15 @@ def test_real_retrieval_finds_the_right_document(test_knowledge):
         "how many days do I have to send something back", 1
     )
     assert hit.chunk.doc == "returns.md" and hit.score > 0.35
+
+
+def test_keywords_break_ties_the_embedding_cannot():
+    chunks = [
+        Chunk("e1.md", "Codes", "E1", "Code E1 means the door is open."),
+        Chunk("e4.md", "Codes", "E4", "Code E4 means the drain is blocked."),
+    ]
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+    keywords = KeywordScorer(chunks).scores("what does E4 mean")
+    hits = search(np.array([1.0, 0.0]), vectors, chunks, 2, keywords)
+    assert [h.chunk.doc for h in hits] == ["e4.md", "e1.md"]
+    assert hits[0].score == pytest.approx(1.0)  # the cosine, for the threshold

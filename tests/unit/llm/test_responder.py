@@ -132,6 +132,13 @@ def test_nlu_attack_intents_are_refused_even_without_a_pattern(make_responder):
     assert (reply.kind, reply.response) == ("refused", "utter_guard_refusal")
 
 
+def test_an_unsure_attack_intent_is_an_ordinary_guarded_turn(make_responder):
+    responder = make_responder([GROUNDED])
+    ranking = [{"name": "prompt_injection", "confidence": 0.3}]
+    reply = ask(responder, route="prompt_injection", intent_ranking=ranking)
+    assert reply.kind == "answer"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "😀😀", "我的洗衣机坏了"])
 def test_unreadable_input_never_reaches_the_model(make_responder, text):
     responder = make_responder([])
