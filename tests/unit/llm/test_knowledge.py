@@ -3,8 +3,8 @@ import pytest
 
 from actions.llm.knowledge import (
     Chunk,
-    KnowledgeBase,
     KeywordScorer,
+    KnowledgeBase,
     KnowledgeIndex,
     chunk_markdown,
     fingerprint,
