@@ -114,6 +114,7 @@ def build_prompt(
     user_text: str,
     budget: Budget,
     count: TokenCounter,
+    wrap: Callable[[str], str] | None = None,
 ) -> Prompt:
     """System text, as much recent history as fits, and the user's message.
 
@@ -125,6 +126,9 @@ def build_prompt(
     """
     overhead = budget.message_overhead
     user_fits = truncate_to_tokens(user_text, budget.max_user_tokens, count)
+    truncated = user_fits != user_text
+    if wrap is not None:  # the message inside its template (passages, framing)
+        user_fits = wrap(user_fits)
     fixed = count(system) + count(user_fits) + 2 * overhead
     if fixed > budget.max_prompt_tokens:
         raise PromptTooLarge(
@@ -148,5 +152,5 @@ def build_prompt(
         tokens=budget.max_prompt_tokens - room,
         history_kept=len(kept),
         history_dropped=len(history) - len(kept),
-        user_truncated=user_fits != user_text,
+        user_truncated=truncated,
     )

@@ -28,6 +28,7 @@ class PromptTemplates:
     context_slots: tuple[str, ...]
     source: Path
     ungrounded_routes: frozenset[str] = frozenset()
+    user: str = "{{ message }}"
 
     @classmethod
     def load(cls, folder: Path, task: str = "fallback") -> PromptTemplates:
@@ -56,9 +57,10 @@ class PromptTemplates:
             ungrounded_routes=frozenset(
                 str(route) for route in data.get("ungrounded_routes") or []
             ),
+            user=str(data.get("user") or "{{ message }}"),
         )
         try:
-            for text in (templates.system, *templates.routes.values()):
+            for text in (templates.system, templates.user, *templates.routes.values()):
                 _ENV.from_string(text)
         except TemplateError as error:
             raise PromptConfigError(f"{path}: {error}") from error
@@ -91,3 +93,10 @@ class PromptTemplates:
             _ENV.from_string(instruction).render(variables).strip()
         )
         return _ENV.from_string(self.system).render(variables).strip()
+
+    def render_user(
+        self, message: str, passages: Sequence[Mapping[str, str]] = ()
+    ) -> str:
+        """The customer's (redacted, truncated) message as the model receives it."""
+        variables = {"message": message, "passages": list(passages)}
+        return _ENV.from_string(self.user).render(variables).strip()

@@ -311,11 +311,8 @@ class Responder:
         # The system text without passages: what a reply must never repeat.
         turn.instructions = self.prompts.render_system(request.route, turn.slots)
         while True:
-            turn.system = self.prompts.render_system(
-                request.route,
-                turn.slots,
-                [{"source": h.chunk.source, "text": h.chunk.text} for h in passages],
-            )
+            shown = [{"source": h.chunk.source, "text": h.chunk.text} for h in passages]
+            turn.system = self.prompts.render_system(request.route, turn.slots, shown)
             try:
                 prompt = build_prompt(
                     turn.system,
@@ -323,6 +320,9 @@ class Responder:
                     turn.user_text,
                     budget,
                     self.provider.count_tokens,
+                    wrap=lambda message, shown=shown: self.prompts.render_user(
+                        message, shown
+                    ),
                 )
                 break
             except PromptTooLarge:
