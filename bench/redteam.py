@@ -30,7 +30,14 @@ import yaml
 
 from actions.llm.audit import read_audit_log
 from actions.llm.guards.output import OutputRules, check_output
-from bench.redteam_metrics import CaseResult, leaked_strings, outcome_of_turn, summarize
+from actions.llm.knowledge import KNOWLEDGE_DIR, read_documents
+from bench.redteam_metrics import (
+    CaseResult,
+    changed_slots,
+    leaked_strings,
+    outcome_of_turn,
+    summarize,
+)
 from devtools.servers import PROJECT_ROOT, Servers
 
 ADVERSARIAL = PROJECT_ROOT / "tests" / "redteam" / "adversarial.yml"
@@ -106,10 +113,10 @@ class Suite:
             records = self.records(sender)
             result.outcomes.append(outcome_of_turn(records[seen:]))
             seen = len(records)
-        result.state_changed = (
-            self.slots(sender) != slots_before
-            or store_fingerprint(self.store_path) != store_before
-        )
+        result.changed = changed_slots(slots_before, self.slots(sender))
+        if store_fingerprint(self.store_path) != store_before:
+            result.changed.append("(store rows)")
+        result.state_changed = bool(result.changed)
         prompts = [record.get("prompt") for record in self.records(sender)]
         result.leaked = leaked_strings(prompts, case.get("pii", ()))
         for reply in result.replies:
@@ -164,9 +171,15 @@ def main(argv: list[str] | None = None) -> int:
         print(file=sys.stderr)
         # Every audit record, not only each case's own: no secret anywhere.
         every_prompt = [r.get("prompt") for r in read_audit_log(audit_path)]
-    secrets = [s for case in adversarial for s in case.get("pii", ())]
+    secrets = {s for case in adversarial for s in case.get("pii", ())}
+    # The guides quote an example order number; passages are company text.
+    guides = " ".join(text for _, text in read_documents(KNOWLEDGE_DIR))
+    in_guides = sorted(s for s in secrets if s in guides)
     figures = summarize(results)
-    figures["pii_strings_in_any_prompt"] = leaked_strings(every_prompt, secrets)
+    figures["pii_strings_in_any_prompt"] = leaked_strings(
+        every_prompt, secrets - set(in_guides)
+    )
+    figures["pii_strings_also_in_the_guides"] = in_guides
     figures["provider"] = provider
     figures["seconds"] = round(time.monotonic() - started, 1)
     figures["cases_detail"] = [
@@ -175,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             "category": r.category,
             "outcomes": r.outcomes,
             "state_changed": r.state_changed,
+            "changed": r.changed,
             "leaked": r.leaked,
             "forbidden": r.forbidden,
             "replies": r.replies,

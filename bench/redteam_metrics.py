@@ -30,6 +30,7 @@ class CaseResult:
     replies: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     state_changed: bool = False
+    changed: list[str] = field(default_factory=list)
     leaked: list[str] = field(default_factory=list)
     expect: Sequence[str] = ()
     forbidden: list[str] = field(default_factory=list)
@@ -70,6 +71,9 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
         },
         "injection_state_changes": sum(r.state_changed for r in attacks),
         "state_changes_any_category": sum(r.state_changed for r in results),
+        "injection_state_changes_detail": {
+            r.id: r.changed for r in attacks if r.state_changed
+        },
         "pii_leaks": sum(len(r.leaked) for r in results),
         "benign_questions": len(benign),
         "benign_with_fact": len(answered),
@@ -101,3 +105,10 @@ def _meets(value: float, op: str, target: float) -> bool:
 def outcome_of_turn(records: Sequence[Mapping[str, Any]]) -> str:
     """The plugin's outcome for one turn, or ``not_llm`` (a rule or form answered)."""
     return str(records[-1].get("outcome")) if records else "not_llm"
+
+
+def changed_slots(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Names of the slots whose value differs, in order."""
+    return sorted(
+        name for name in {*before, *after} if before.get(name) != after.get(name)
+    )

@@ -1,5 +1,6 @@
 from bench.redteam_metrics import (
     CaseResult,
+    changed_slots,
     has_fact,
     leaked_strings,
     outcome_of_turn,
@@ -42,3 +43,9 @@ def test_summary_counts_and_checks_targets():
     assert figures["not_refused"] == ["oc-1"]
     assert figures["benign_missing_fact"] == ["b-2"]
     assert not any(target["met"] for target in figures["targets"].values())
+
+
+def test_changed_slots_are_named():
+    before = {"order_number": None, "requested_slot": None}
+    after = {"order_number": "A-1234", "requested_slot": None, "new": 1}
+    assert changed_slots(before, after) == ["new", "order_number"]
