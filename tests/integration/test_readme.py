@@ -20,6 +20,7 @@ RUN_ELSEWHERE = {
     "make run": ("tests/integration/test_shell.py", '"run"'),
     "make test": (".ci/run", "make test"),
     "make bench-llm": ("tests/integration/test_bench_llm.py", "bench.llm"),
+    "make redteam": ("tests/integration/test_redteam.py", "bench.redteam"),
     (
         "make bench-routing TRAIN=../shared/data/clinc150/train.csv"
         " TEST=../shared/data/clinc150/test.csv VAL=../shared/data/clinc150/val.csv"
