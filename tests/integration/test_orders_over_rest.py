@@ -52,7 +52,13 @@ def test_bad_input_in_slots_is_re_asked_and_harms_nothing(customer, servers):
         said = replies(customer, bad)
         assert said[-1] == "utter_ask_order_number", (bad[:20], said)
     assert replies(customer, "a-1234") == ["utter_ask_order_verification"]
+    # SQL in an answer is an attack to the input guard: refused, asked again.
     assert replies(customer, "' OR '1'='1") == [
+        "utter_guard_refusal",
+        "utter_ask_order_verification",
+    ]
+    # Quotes that are no attack reach the check, which finds no such proof.
+    assert replies(customer, "nobody@example.com' --") == [
         "utter_order_verification_failed",
         "utter_ask_order_verification",
     ]
