@@ -120,7 +120,7 @@ class Suite:
         prompts = [record.get("prompt") for record in self.records(sender)]
         result.leaked = leaked_strings(prompts, case.get("pii", ()))
         for reply in result.replies:
-            verdict = check_output(reply, self.output_rules.with_contacts_from([]))
+            verdict = check_output(reply, self.output_rules)
             if not verdict.allowed and verdict.category in (
                 "promise",
                 "legal",

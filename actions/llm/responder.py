@@ -108,7 +108,6 @@ class _Turn:
 
     request: TurnRequest
     started: float
-    window: list[str] = field(default_factory=list)
     verdict: InputVerdict | None = None
     redactions: list[str] = field(default_factory=list)
     user_text: str = ""
@@ -241,9 +240,8 @@ class Responder:
     def _prepare(self, turn: _Turn) -> TurnReply | None:
         """Guard, redact, retrieve (in a worker thread); a reply when it ends here."""
         request, settings = turn.request, self.settings
-        turn.window = [t.text for t in request.history if t.role == "user"]
-        turn.window.append(request.text)
-        verdict = check_input(turn.window, self.input_rules)
+        window = [t.text for t in request.history if t.role == "user"]
+        verdict = check_input([*window, request.text], self.input_rules)
         confidence = next(
             (
                 float(entry.get("confidence") or 0)

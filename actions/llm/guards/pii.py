@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from actions.llm.guards.output import normalize_contact
 from actions.llm.settings import PROJECT_ROOT
 
 RULES_FILE = PROJECT_ROOT / "data" / "guards" / "pii.yml"
@@ -76,7 +77,7 @@ class PiiRules:
                 spacy_model=str(data.get("spacy_model") or ""),
                 allow_terms=frozenset(t.lower() for t in data.get("allow_terms") or []),
                 allow_contacts=frozenset(
-                    _digits_or_text(c) for c in data.get("allow_contacts") or []
+                    normalize_contact(c) for c in data.get("allow_contacts") or []
                 ),
             )
         except (OSError, yaml.YAMLError, re.error, KeyError, TypeError) as error:
@@ -105,11 +106,6 @@ class Redaction:
         return [finding.label for finding in self.findings]
 
 
-def _digits_or_text(value: str) -> str:
-    digits = re.sub(r"\D", "", value)
-    return digits if len(digits) >= 7 and "@" not in value else value.lower()
-
-
 def find_pii(
     text: str, rules: PiiRules, entities: Sequence[tuple[int, int, str]] = ()
 ) -> list[tuple[int, int, PiiPattern | str]]:
@@ -131,7 +127,7 @@ def find_pii(
         group = "pii" if "pii" in pattern.regex.groupindex else 0
         for match in pattern.regex.finditer(text):
             start, end = match.span(group)
-            if _digits_or_text(match.group(group)) in rules.allow_contacts:
+            if normalize_contact(match.group(group)) in rules.allow_contacts:
                 for index in range(start, end):
                     taken[index] = True  # nor may a later pattern take part of it
                 continue

@@ -42,6 +42,7 @@ def test_patterns_replace_personal_data_with_placeholders(text, expected):
     "text",
     [
         "call 1-800-555-0142 or write to care@acme-appliances.example",
+        "or call (800) 555-0142, the same number written another way",
         "my Acme FrontLoad shows E4 after 10 minutes at 40 degrees",
         "is the 2 year warranty valid for 3 washers?",
     ],
