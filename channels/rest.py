@@ -12,8 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
+
+from channels.limits import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    Handler,
+    MessageLimit,
+    max_chars_from,
+)
+from channels.retry import MAX_MESSAGE_ID_CHARS, RetrySafeHandler
+from channels.server import ServerRef
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -35,6 +45,21 @@ def _optional_string(body: dict[str, Any], key: str) -> str | None:
 
 class StrictRestInput(RestInput):
     """``RestInput`` with request validation; same name, same URL."""
+
+    def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> None:
+        self.server = ServerRef()
+        self.limit = MessageLimit(max_message_chars, self.server)
+        self.retry = RetrySafeHandler(self.server)
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> StrictRestInput:
+        """Reads ``max_message_chars`` from credentials.yml."""
+        return cls(max_chars_from(credentials))
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        """Rasa's REST routes, with the size limit and safe retries in front."""
+        handler = self.limit.wrap(self.retry.wrap(on_new_message))
+        return self.server.attach(super().blueprint(handler))
 
     @classmethod
     def name(cls) -> str:
@@ -60,8 +85,16 @@ class StrictRestInput(RestInput):
         return _optional_string(_body(req), "input_channel") or self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """The request's ``metadata`` object, if any."""
-        metadata = _body(request).get("metadata")
+        """The request's ``metadata`` object, with its ``message_id`` if any."""
+        body = _body(request)
+        metadata = body.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage("'metadata' must be a JSON object.")
-        return metadata
+        message_id = _optional_string(body, "message_id")
+        if message_id is None:
+            return metadata
+        if not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS:
+            raise InvalidUsage(
+                f"'message_id' must have 1 to {MAX_MESSAGE_ID_CHARS} characters."
+            )
+        return {**(metadata or {}), "message_id": message_id}

@@ -82,6 +82,10 @@ class Servers:
         # and the scripted LLM unless they ask for another: starting the
         # real model costs ~20 s of CPU per server start.
         self.env.setdefault("STORE_URL", f"sqlite:///{self.run_dir / 'store.db'}")
+        # ...and conversations of their own (sqlite:////absolute/path).
+        self.env.setdefault(
+            "TRACKER_STORE_URL", f"sqlite:///{self.run_dir / 'conversations.db'}"
+        )
         self.env.setdefault("LLM_PROVIDER", "fake")
         self.env.setdefault("LLM_AUDIT_LOG", "off")
 
@@ -90,6 +94,19 @@ class Servers:
         result = run_make("serve", *self.make_args, env=self.env)
         if result.returncode != 0:
             raise RuntimeError(f"make serve failed:\n{result.stdout}\n{result.stderr}")
+
+    def start_rasa_only(self) -> None:
+        """Runs `make serve-rasa`: one more Rasa instance, same action server."""
+        result = run_make("serve-rasa", *self.make_args, env=self.env)
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"make serve-rasa failed:\n{result.stdout}\n{result.stderr}"
+            )
+
+    def pid(self, name: str = "rasa") -> int | None:
+        """The process id `make serve` recorded for a server, if it runs."""
+        path = self.run_dir / f"{name}.pid"
+        return int(path.read_text()) if path.exists() else None
 
     def log(self, name: str = "actions") -> str:
         """What a server (``actions`` or ``rasa``) has logged so far."""

@@ -8,6 +8,10 @@ from tests.integration.replies import which_response
 CHINESE = "我最近购买了一台新洗衣机，但发现它有一些问题。你能帮我解决吗？"
 
 
+def replies(customer, text):
+    return [which_response(reply) for reply in customer.say(text)]
+
+
 def test_a_short_conversation(customer):
     turns = [
         ("hi", "utter_greet"),
@@ -42,13 +46,18 @@ def test_unreadable_input_gets_the_fallback_and_the_conversation_goes_on(custome
     assert which_response(customer.say("hi")[0]) == "utter_greet"
 
 
-def test_a_100_kb_message_is_answered(customer):
+def test_a_message_over_the_limit_gets_a_clear_reply_and_changes_nothing(customer):
+    assert replies(customer, "track my order") == ["utter_ask_order_number"]
     huge = ("my new washing machine makes a loud noise " * 2500)[:100_000]
-    replies = customer.say(huge)
-    # Read from its first 200 tokens; it may well start a repair booking.
-    assert replies and all(which_response(text) for text in replies)
-    assert which_response(customer.say("never mind")[-1]) == "utter_stopped"
-    assert which_response(customer.say("hi")[0]) == "utter_greet"
+    for text in [huge, "A" * 4001]:
+        assert replies(customer, text) == ["utter_message_too_long"]
+    # The form is still waiting for the order number.
+    assert replies(customer, "A-1234") == ["utter_ask_order_verification"]
+
+
+def test_a_message_at_the_limit_is_read(customer):
+    text = ("agent please " * 400)[:4000]
+    assert replies(customer, text)[0].startswith("utter_handoff")
 
 
 def test_malformed_requests_get_a_400_that_says_why(servers, customer):

@@ -3,7 +3,7 @@ import os
 import yaml
 
 from scripts.fingerprint import fingerprint
-from scripts.render_endpoints import render
+from scripts.render_endpoints import lock_store_config, render, tracker_store_config
 
 
 def write(path, text):
@@ -52,3 +52,80 @@ def test_render_works_on_the_project_endpoints_file():
     source = (PROJECT_ROOT / "endpoints.yml").read_text()
     rendered = yaml.safe_load(render(source, "http://127.0.0.1:6000/webhook"))
     assert rendered["action_endpoint"]["url"] == "http://127.0.0.1:6000/webhook"
+
+
+def test_render_points_the_tracker_store_at_a_sqlite_file():
+    source = "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: var/x.db\n"
+    for url, path in [
+        ("sqlite:///run/conversations.db", "run/conversations.db"),
+        ("sqlite:////tmp/run/conversations.db", "/tmp/run/conversations.db"),
+    ]:
+        rendered = yaml.safe_load(render(source, "http://a/webhook", url))
+        assert rendered["tracker_store"] == {
+            "type": "SQL",
+            "dialect": "sqlite",
+            "db": path,
+        }
+
+
+def test_render_points_the_stores_at_postgresql_and_redis():
+    rendered = yaml.safe_load(
+        render(
+            "",
+            "http://a/webhook",
+            "postgresql+psycopg://rasa:p%40ss@db.internal:5433/conversations"
+            "?sslmode=require",
+            "redis://:secret@cache.internal:6380/2",
+        )
+    )
+    assert rendered["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "port": 5433,
+        "db": "conversations",
+        "username": "rasa",
+        "password": "p@ss",
+        "query": {"sslmode": "require"},
+    }
+    assert rendered["lock_store"] == {
+        "type": "redis",
+        "url": "cache.internal",
+        "port": 6380,
+        "db": 2,
+        "password": "secret",
+    }
+
+
+def test_render_defaults_of_store_urls():
+    assert lock_store_config("redis://127.0.0.1") == {
+        "type": "redis",
+        "url": "127.0.0.1",
+        "port": 6379,
+        "db": 1,
+    }
+    assert lock_store_config("rediss://h:1/0")["use_ssl"] is True
+    assert tracker_store_config("postgres://h/rasa")["dialect"] == "postgresql"
+
+
+def test_render_refuses_urls_it_cannot_use():
+    import pytest
+
+    for bad in ["mongodb://h/db", "sqlite://", "http://h"]:
+        with pytest.raises(ValueError):
+            tracker_store_config(bad)
+    with pytest.raises(ValueError):
+        lock_store_config("postgresql://h/db")
+
+
+def test_render_without_store_urls_keeps_the_file_s_stores():
+    from tests.conftest import PROJECT_ROOT
+
+    source = (PROJECT_ROOT / "endpoints.yml").read_text()
+    rendered = yaml.safe_load(render(source, "http://a/webhook"))
+    assert rendered["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": "var/conversations.db",
+    }
+    assert "lock_store" not in rendered
