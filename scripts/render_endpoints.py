@@ -90,7 +90,10 @@ def render(
     endpoints.setdefault("action_endpoint", {})
     endpoints["action_endpoint"]["url"] = action_url
     if tracker_store:
-        endpoints["tracker_store"] = tracker_store_config(tracker_store)
+        # The file's store class and its own options stay; the database moves.
+        current = endpoints.get("tracker_store") or {}
+        kept = {key: current[key] for key in ("type", "max_turns") if key in current}
+        endpoints["tracker_store"] = {**tracker_store_config(tracker_store), **kept}
     if lock_store:
         endpoints["lock_store"] = lock_store_config(lock_store)
     return yaml.safe_dump(endpoints, sort_keys=False)

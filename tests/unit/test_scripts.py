@@ -124,8 +124,27 @@ def test_render_without_store_urls_keeps_the_file_s_stores():
     source = (PROJECT_ROOT / "endpoints.yml").read_text()
     rendered = yaml.safe_load(render(source, "http://a/webhook"))
     assert rendered["tracker_store"] == {
-        "type": "SQL",
+        "type": "trackers.windowed.WindowedSQLTrackerStore",
         "dialect": "sqlite",
         "db": "var/conversations.db",
+        "max_turns": 12,
     }
     assert "lock_store" not in rendered
+
+
+def test_render_keeps_the_file_s_store_class_and_options():
+    from tests.conftest import PROJECT_ROOT
+
+    source = (PROJECT_ROOT / "endpoints.yml").read_text()
+    rendered = yaml.safe_load(
+        render(source, "http://a/webhook", "postgresql://u@h:5432/conversations")
+    )
+    assert rendered["tracker_store"] == {
+        "type": "trackers.windowed.WindowedSQLTrackerStore",
+        "dialect": "postgresql",
+        "url": "h",
+        "port": 5432,
+        "db": "conversations",
+        "username": "u",
+        "max_turns": 12,
+    }

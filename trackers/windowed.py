@@ -1,0 +1,257 @@
+"""A SQL tracker store that gives Rasa a bounded window of each conversation.
+
+Rasa's SQL store reads and replays every event of the session for every turn,
+Rasa featurizes the whole tracker for every prediction (each policy walks
+every event, even with a small ``max_history``) and sends the whole tracker to
+the action server for every action: a turn costs more the longer the
+conversation. This store keeps every event in Rasa's ``events`` table, as
+Rasa's own SQL store does, but hands Rasa a tracker that holds only
+
+  * a snapshot of the state before the window: session start, the slots that
+    differ from their initial values, the active form;
+  * the last ``max_turns`` customer turns as they happened.
+
+Slots, the active form and the recent turns (what rules, forms, TED with its
+``max_history`` and the actions look at) are the same as in the full tracker.
+
+The snapshot is saved too (table ``tracker_windows``: the snapshot's events
+and the id of the last event it covers), in the same transaction as the
+turn's events, so the next turn reads the snapshot and the events after it:
+a bounded read, whatever the conversation's length. A marker in the
+snapshot's ``SessionStarted`` says how many of the tracker's events are stored
+already, so nothing is written twice or lost. The whole conversation stays in
+the ``events`` table (``retrieve_full_tracker``, the HTTP API, exports).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+    deserialise_events,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.ext.declarative import declarative_base
+
+DEFAULT_MAX_TURNS = 12
+MARKER = "acme_window_stored_events"
+
+
+def window_start(events: Sequence[Event], max_turns: int) -> int:
+    """Index where the last ``max_turns`` customer turns begin (0: keep all).
+
+    The window starts at the ``action_listen`` before a customer message, so
+    its first turn is whole.
+    """
+    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(users) <= max_turns:
+        return 0
+    cut = users[-max_turns]
+    before = events[cut - 1] if cut else None
+    if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN_NAME:
+        cut -= 1
+    return cut
+
+
+def snapshot(prior: DialogueStateTracker, stamp: float) -> list[Event]:
+    """Events that recreate ``prior``'s state: session start, slots, active form."""
+    events: list[Event] = [
+        ActionExecuted(ACTION_SESSION_START_NAME, timestamp=stamp),
+        SessionStarted(timestamp=stamp),
+    ]
+    for slot in prior.slots.values():
+        if slot.value != slot.initial_value:
+            events.append(SlotSet(slot.name, slot.value, timestamp=stamp))
+    if prior.active_loop_name:
+        events.append(ActiveLoop(prior.active_loop_name, timestamp=stamp))
+    return events
+
+
+@dataclass
+class Window:
+    """Where a window tracker stands against the database."""
+
+    stored: int  # the tracker's first events that are in the database
+    prefix: int  # how many of them are the snapshot (not in ``events``)
+    boundary: int  # id of the last stored event the snapshot covers
+    snapshot_changed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON values: the marker travels with the tracker's events."""
+        return asdict(self)
+
+
+def windowed(
+    sender_id: str,
+    events: list[Event],
+    slots: Any,
+    max_turns: int,
+    base: list[Event] | None = None,
+) -> tuple[DialogueStateTracker, int]:
+    """The tracker Rasa works with, and where its window starts in ``events``.
+
+    ``base`` is a stored snapshot that ``events`` continue. Without one, a
+    short conversation comes back whole (cut 0).
+    """
+    base = base or []
+    cut = window_start(events, max_turns)
+    if cut == 0:
+        return DialogueStateTracker.from_events(sender_id, base + events, slots), 0
+    prior = DialogueStateTracker.from_events(sender_id, base + events[:cut], slots)
+    prefix = snapshot(prior, events[cut].timestamp)
+    return DialogueStateTracker.from_events(
+        sender_id, prefix + events[cut:], slots
+    ), cut
+
+
+def _marker(tracker: DialogueStateTracker) -> SessionStarted | None:
+    for event in list(tracker.events)[:2]:
+        if isinstance(event, SessionStarted) and MARKER in (event.metadata or {}):
+            return event
+    return None
+
+
+def _window_of(tracker: DialogueStateTracker) -> Window | None:
+    marker = _marker(tracker)
+    return None if marker is None else Window(**marker.metadata[MARKER])
+
+
+def _mark(tracker: DialogueStateTracker, window: Window) -> DialogueStateTracker:
+    """Puts ``window`` on the snapshot's SessionStarted (it is never stored)."""
+    marker = _marker(tracker) or next(
+        e for e in tracker.events if isinstance(e, SessionStarted)
+    )
+    marker.metadata = {**(marker.metadata or {}), MARKER: window.as_dict()}
+    return tracker
+
+
+def new_events(tracker: DialogueStateTracker) -> list[Event] | None:
+    """Events of a window tracker not stored yet (None: not a window)."""
+    window = _window_of(tracker)
+    return None if window is None else list(tracker.events)[window.stored :]
+
+
+def _snapshot_dicts(tracker: DialogueStateTracker, count: int) -> str:
+    dicts = []
+    for event in list(tracker.events)[:count]:
+        data = event.as_dict()
+        if MARKER in (data.get("metadata") or {}):
+            data["metadata"] = {
+                k: v for k, v in data["metadata"].items() if k != MARKER
+            }
+        dicts.append(data)
+    return json.dumps(dicts)
+
+
+_Base = declarative_base()
+
+
+class _Snapshot(_Base):
+    """The state of a conversation up to one of its events."""
+
+    __tablename__ = "tracker_windows"
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    upto_event_id = sa.Column(sa.Integer, nullable=False)
+    events = sa.Column(sa.Text, nullable=False)
+
+
+class WindowedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose ``retrieve`` returns a bounded window.
+
+    endpoints.yml: ``type: trackers.windowed.WindowedSQLTrackerStore`` with the
+    SQL store's options plus ``max_turns`` (customer turns kept, default 12).
+    """
+
+    def __init__(
+        self, *args: Any, max_turns: int = DEFAULT_MAX_TURNS, **kwargs: Any
+    ) -> None:
+        if int(max_turns) < 1:
+            raise ValueError(f"max_turns must be at least 1, not {max_turns!r}")
+        self.max_turns = int(max_turns)
+        super().__init__(*args, **kwargs)
+        _Base.metadata.create_all(self.engine)
+
+    def _rows_after(self, session: Any, sender_id: str, upto: int) -> list[Any]:
+        return (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > upto)
+            .order_by(self.SQLEvent.id)
+            .all()
+        )
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The latest session of the conversation, as a window."""
+        with self.session_scope() as session:
+            saved = session.get(_Snapshot, sender_id)
+            rows = (
+                self._rows_after(session, sender_id, saved.upto_event_id)
+                if saved
+                else []
+            )
+            if saved is None or any(
+                row.type_name == SessionStarted.type_name for row in rows
+            ):
+                # No snapshot, or a session began after it: Rasa's own read.
+                saved = None
+                rows = self._event_query(session, sender_id, False).all()
+            ids = [row.id for row in rows]
+            events = deserialise_events([json.loads(row.data) for row in rows])
+            base = deserialise_events(json.loads(saved.events)) if saved else []
+        if not events and not base:
+            return None
+        slots = self.domain.slots if self.domain else None
+        tracker, cut = windowed(sender_id, events, slots, self.max_turns, base)
+        if cut == 0 and saved is None:
+            return tracker  # short: whole, and saved the way Rasa saves
+        prefix = len(tracker.events) - (len(events) - cut)
+        boundary = ids[cut - 1] if cut else saved.upto_event_id
+        window = Window(len(tracker.events), prefix, boundary, snapshot_changed=cut > 0)
+        return _mark(tracker, window)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Appends the events after the window, and the window's snapshot."""
+        window = _window_of(tracker)
+        if window is None:
+            await super().save(tracker)
+            return
+        events = list(tracker.events)[window.stored :]
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, events, tracker.sender_id)
+        with self.session_scope() as session:
+            for event in events:
+                session.add(self._row(tracker.sender_id, event))
+            if window.snapshot_changed:
+                session.merge(
+                    _Snapshot(
+                        sender_id=tracker.sender_id,
+                        upto_event_id=window.boundary,
+                        events=_snapshot_dicts(tracker, window.prefix),
+                    )
+                )
+            session.commit()
+        window.stored = len(tracker.events)
+        window.snapshot_changed = False
+        _mark(tracker, window)
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
