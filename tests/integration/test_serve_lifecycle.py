@@ -1,8 +1,14 @@
-"""`make serve` / `make stop`: API with a token, ports, process ids."""
+"""`make serve` / `make stop`: API with a token, ports, process ids, and
+conversations that outlive the servers."""
+
+import sqlite3
+from pathlib import Path
 
 import requests
 
 from devtools.servers import Servers, port_in_use, run_make
+from tests.integration.conftest import Customer
+from tests.integration.replies import which_response
 
 
 def test_with_a_token_the_http_api_is_on_and_protected():
@@ -37,6 +43,58 @@ def test_stop_ends_both_servers_and_frees_the_ports(tmp_path):
     for name, pid in pids.items():
         assert not (servers.run_dir / f"{name}.pid").exists()
         assert not _alive(pid), name
+
+
+def test_a_conversation_continues_after_stop_and_serve(tmp_path):
+    servers = Servers(run_dir=tmp_path)
+    customer = Customer(servers.rest_url, "it-restart")
+    servers.start()
+    try:
+        assert _said(customer, "track my order") == ["utter_ask_order_number"]
+        assert _said(customer, "A-1234") == ["utter_ask_order_verification"]
+        assert servers.stop().returncode == 0
+        servers.start()
+        # The form picks up where it was: the proof for A-1234 is checked.
+        assert _said(customer, "10001") == ["utter_order_status_shipped"]
+    finally:
+        servers.stop()
+    with sqlite3.connect(tmp_path / "conversations.db") as db:
+        texts = [
+            row[0]
+            for row in db.execute(
+                "SELECT json_extract(data, '$.text') FROM events "
+                "WHERE sender_id = 'it-restart' AND type_name = 'user' ORDER BY id"
+            )
+        ]
+    assert texts == ["track my order", "A-1234", "10001"]
+
+
+def test_both_servers_listen_on_loopback_only(servers):
+    for port in (servers.rasa_port, servers.actions_port):
+        assert _listening_addresses(port) == {"127.0.0.1"}, port
+
+
+def _said(customer, text):
+    return [which_response(reply) for reply in customer.say(text)]
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port`` (from /proc/net)."""
+    found = set()
+    for table in ("tcp", "tcp6"):
+        path = Path("/proc/net") / table
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) != port or fields[3] != "0A":  # 0A: LISTEN
+                continue
+            if table == "tcp":
+                found.add(".".join(str(b) for b in bytes.fromhex(address)[::-1]))
+            else:
+                found.add("::" if set(address) == {"0"} else address)
+    return found
 
 
 def test_stop_without_servers_is_harmless(tmp_path):
