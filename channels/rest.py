@@ -16,6 +16,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from channels import action_validation
 from channels.limits import (
     DEFAULT_MAX_MESSAGE_CHARS,
     Handler,
@@ -47,6 +48,7 @@ class StrictRestInput(RestInput):
     """``RestInput`` with request validation; same name, same URL."""
 
     def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> None:
+        action_validation.install()
         self.server = ServerRef()
         self.limit = MessageLimit(max_message_chars, self.server)
         self.retry = RetrySafeHandler(self.server)

@@ -18,6 +18,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import action_validation
 from channels.limits import (
     DEFAULT_MAX_MESSAGE_CHARS,
     Handler,
@@ -120,6 +121,7 @@ class LimitedSocketIOInput(SocketIOInput):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        action_validation.install()
         self.limit = MessageLimit(max_message_chars)
 
     @classmethod

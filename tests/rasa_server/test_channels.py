@@ -162,3 +162,47 @@ def test_messages_without_an_id_go_the_usual_way():
     send(handler, "hi")
     send(handler, "hi")
     assert seen == ["hi", "hi"]
+
+
+REPLIES = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []},
+    {"responses": [{"response": "utter_greet"}]},
+    {"events": "not a list"},
+    {"events": [{"no_event_key": 1}]},
+    {"responses": [{"text": 5}]},
+]
+
+
+def _verdict(check, reply):
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    try:
+        return check(RemoteAction, reply)  # the method only needs the static spec
+    except ValidationError as error:
+        assert "Failed to validate Action server response" in error.message
+        return "invalid"
+
+
+def test_the_compiled_action_check_agrees_with_rasa_s():
+    from rasa.core.actions.action import RemoteAction
+
+    from channels import action_validation
+
+    action_validation.install()
+    assert action_validation.installed()
+    assert RemoteAction._validate_action_result is not action_validation._ORIGINAL
+    verdicts = [_verdict(action_validation._ORIGINAL, r) for r in REPLIES]
+    assert verdicts == [
+        _verdict(action_validation.validate_action_result, r) for r in REPLIES
+    ]
+    assert verdicts.count("invalid") >= 2 and verdicts.count(True) >= 3
+
+
+def test_the_channels_install_the_compiled_check():
+    from channels import action_validation
+    from channels.rest import StrictRestInput
+
+    StrictRestInput()
+    assert action_validation.installed()
