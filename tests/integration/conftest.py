@@ -1,9 +1,14 @@
 """Integration tests run the real servers, as `make serve` and `make run` start them."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import requests
 
-from devtools.servers import Servers
+from devtools.servers import PROJECT_ROOT, Servers
 
 
 def pytest_collection_modifyitems(items):
@@ -39,3 +44,18 @@ class Customer:
 @pytest.fixture
 def customer(servers, request):
     return Customer(servers.rest_url, sender=f"it-{request.node.name}")
+
+
+def run_bench(
+    module: str, out: Path, *args: str
+) -> tuple[dict, subprocess.CompletedProcess]:
+    """Runs ``python -m bench.<module> --out OUT ARGS``; its figures and result."""
+    result = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", "--out", str(out), *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text()), result

@@ -6,29 +6,17 @@ prompts without llama.cpp and without servers (the servers' LLM turns are
 tested in test_llm_over_rest.py).
 """
 
-import json
-import subprocess
-import sys
-
-from devtools.servers import PROJECT_ROOT
+from tests.integration.conftest import run_bench
 
 
 def test_bench_llm_measures_engines_and_modes(tmp_path):
-    out = tmp_path / "llm.json"
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.llm", "--out", str(out)),
-            *("--modes", "none,int8", "--prompts", "2", "--turns", "0"),
-            *("--llamacpp-python", str(tmp_path / "missing-python")),
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    figures, result = run_bench(
+        "llm",
+        tmp_path / "llm.json",
+        *("--modes", "none,int8", "--prompts", "2", "--turns", "0"),
+        *("--llamacpp-python", str(tmp_path / "missing-python")),
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     assert "llama.cpp skipped" in result.stderr
-    figures = json.loads(out.read_text())
     assert figures["local_mode"] == "lean/int8"
     assert set(figures["by_engine_and_mode"]) == {
         "transformers/none",

@@ -21,6 +21,20 @@ RUN_ELSEWHERE = {
     "make test": (".ci/run", "make test"),
     "make bench-llm": ("tests/integration/test_bench_llm.py", "bench.llm"),
     "make redteam": ("tests/integration/test_redteam.py", "bench.redteam"),
+    "make bench-load": ("tests/integration/test_bench_load.py", "bench.load"),
+    # Scale-out needs PostgreSQL and Redis servers: the test starts its own.
+    "export TRACKER_STORE_URL=postgresql://rasa:secret@db-host:5432/conversations": (
+        "tests/integration/test_scale_out.py",
+        "TRACKER_STORE_URL",
+    ),
+    "export LOCK_STORE_URL=redis://:secret@redis-host:6379/1": (
+        "tests/integration/test_scale_out.py",
+        "LOCK_STORE_URL",
+    ),
+    "make serve-rasa RASA_PORT=5006 RUN_DIR=.run-2": (
+        "tests/integration/test_scale_out.py",
+        "start_rasa_only",
+    ),
     (
         "make bench-routing TRAIN=../shared/data/clinc150/train.csv"
         " TEST=../shared/data/clinc150/test.csv VAL=../shared/data/clinc150/val.csv"

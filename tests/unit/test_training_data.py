@@ -87,7 +87,8 @@ def test_test_story_files_are_named_so_that_rasa_reads_them():
 
 def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
     # `rasa data validate` cannot see responses chosen by custom actions (or
-    # offered by the LLM plugin) and warns about them; this test knows all.
+    # offered by the LLM plugin, or sent by a channel) and warns about them;
+    # this test knows all.
     in_dialogues = {step["action"] for step in dialogue_steps() if "action" in step}
     offered = {
         offer["response"] for offer in load_yaml("data/llm_offers.yml")["offers"]
@@ -96,7 +97,9 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
         for category in load_yaml("data/guards/input.yml")["categories"].values()
     }
     action_code = "\n".join(
-        path.read_text() for path in (PROJECT_ROOT / "actions").rglob("*.py")
+        path.read_text()
+        for folder in ("actions", "channels")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
     )
     form_questions = {
         question
