@@ -49,9 +49,9 @@ def customer(servers, request):
 def run_bench(
     module: str, out: Path, *args: str
 ) -> tuple[dict, subprocess.CompletedProcess]:
-    """Runs ``python -m bench.<module> --out OUT ARGS``; its figures and result."""
+    """Runs ``python -m MODULE --out OUT ARGS``; its figures and result."""
     result = subprocess.run(
-        [sys.executable, "-m", f"bench.{module}", "--out", str(out), *args],
+        [sys.executable, "-m", module, "--out", str(out), *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from tests.integration.conftest import run_bench
 
 def test_bench_llm_measures_engines_and_modes(tmp_path):
     figures, result = run_bench(
-        "llm",
+        "bench.llm",
         tmp_path / "llm.json",
         *("--modes", "none,int8", "--prompts", "2", "--turns", "0"),
         *("--llamacpp-python", str(tmp_path / "missing-python")),

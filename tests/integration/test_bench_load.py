@@ -9,7 +9,7 @@ from tests.integration.conftest import run_bench
 
 def test_bench_load_runs_every_phase(tmp_path):
     figures, result = run_bench(
-        "load",
+        "bench.load",
         tmp_path / "load.json",
         *("--rate", "4", "--open-seconds", "5", "--conversations", "10"),
         *("--customers", "3", "--closed-seconds", "5"),
