@@ -58,9 +58,9 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver(chromium):
-    """Playwright's driver, for the whole session."""
+    """Playwright's driver for one module: its event loop ends with the module."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:

@@ -92,7 +92,9 @@ class Client:
             url = self.urls[(turn + attempt) % len(self.urls)]
             try:
                 response = requests.post(url, json=body, timeout=90)
-                if response.status_code == 200:
+                # Rasa answers a turn cut short (CancelledError) with 200 and
+                # no messages: no answer either, so it is retried too.
+                if response.status_code == 200 and response.json():
                     texts = [reply.get("text", "") for reply in response.json()]
                     self.sent.append((body["message_id"], text))
                     self.replies.append(texts)
