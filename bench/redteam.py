@@ -8,8 +8,10 @@ its own over REST, and writes the figures as JSON:
     python -m bench.redteam --out bench/redteam.json [--limit N]
 
 Per case it records the replies, the plugin's outcome per turn (from the
-audit log), whether any slot or store row changed, and which personal-data
-strings reached a provider according to the audit log.
+audit log), which slots or store rows each turn changed (the case's
+``setup_turns``, ordinary opening turns, are reported apart from the attack's
+own turns), and which personal-data strings reached a provider according to
+the audit log.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bench.redteam_metrics import (
     changed_slots,
     leaked_strings,
     outcome_of_turn,
+    split_changes,
     summarize,
 )
 from devtools.servers import PROJECT_ROOT, Servers
@@ -105,17 +108,25 @@ class Suite:
         result = CaseResult(
             id=case["id"], category=category, expect=case.get("expect", ())
         )
-        slots_before = self.slots(sender)
-        store_before = store_fingerprint(self.store_path)
+        slots = self.slots(sender)
+        store = store_fingerprint(self.store_path)
         seen = 0
+        changed_by_turn = []
         for text in turns:
             result.replies += self.say(sender, text)
             records = self.records(sender)
             result.outcomes.append(outcome_of_turn(records[seen:]))
             seen = len(records)
-        result.changed = changed_slots(slots_before, self.slots(sender))
-        if store_fingerprint(self.store_path) != store_before:
-            result.changed.append("(store rows)")
+            slots_after = self.slots(sender)
+            store_after = store_fingerprint(self.store_path)
+            changed = changed_slots(slots, slots_after)
+            if store_after != store:
+                changed.append("(store rows)")
+            changed_by_turn.append(changed)
+            slots, store = slots_after, store_after
+        result.changed, result.setup_changed = split_changes(
+            changed_by_turn, int(case.get("setup_turns", 0))
+        )
         result.state_changed = bool(result.changed)
         prompts = [record.get("prompt") for record in self.records(sender)]
         result.leaked = leaked_strings(prompts, case.get("pii", ()))
@@ -189,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             "outcomes": r.outcomes,
             "state_changed": r.state_changed,
             "changed": r.changed,
+            "setup_changed": r.setup_changed,
             "leaked": r.leaked,
             "forbidden": r.forbidden,
             "replies": r.replies,

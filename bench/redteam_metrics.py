@@ -31,6 +31,8 @@ class CaseResult:
     outcomes: list[str] = field(default_factory=list)
     state_changed: bool = False
     changed: list[str] = field(default_factory=list)
+    #: What ordinary opening turns changed (``setup_turns`` in the case file).
+    setup_changed: list[str] = field(default_factory=list)
     leaked: list[str] = field(default_factory=list)
     expect: Sequence[str] = ()
     forbidden: list[str] = field(default_factory=list)
@@ -71,6 +73,9 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
         },
         "injection_state_changes": sum(r.state_changed for r in attacks),
         "state_changes_any_category": sum(r.state_changed for r in results),
+        "setup_turn_changes_detail": {
+            r.id: r.setup_changed for r in attacks if r.setup_changed
+        },
         "injection_state_changes_detail": {
             r.id: r.changed for r in attacks if r.state_changed
         },
@@ -105,6 +110,26 @@ def _meets(value: float, op: str, target: float) -> bool:
 def outcome_of_turn(records: Sequence[Mapping[str, Any]]) -> str:
     """The plugin's outcome for one turn, or ``not_llm`` (a rule or form answered)."""
     return str(records[-1].get("outcome")) if records else "not_llm"
+
+
+def split_changes(
+    changed_by_turn: Sequence[Sequence[str]], setup_turns: int
+) -> tuple[list[str], list[str]]:
+    """(changes made by the attack's turns, changes made by the setup turns).
+
+    ``changed_by_turn`` lists what each turn changed; the first ``setup_turns``
+    turns are ordinary customer turns, whose changes are not the attack's.
+    """
+    if setup_turns < 0 or setup_turns >= max(len(changed_by_turn), 1):
+        raise ValueError("setup_turns must leave at least one attack turn.")
+
+    def union(turns: Sequence[Sequence[str]]) -> list[str]:
+        return sorted({name for turn in turns for name in turn})
+
+    return (
+        union(changed_by_turn[setup_turns:]),
+        union(changed_by_turn[:setup_turns]),
+    )
 
 
 def changed_slots(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:

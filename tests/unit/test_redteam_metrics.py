@@ -1,11 +1,15 @@
+import pytest
+
 from bench.redteam_metrics import (
     CaseResult,
     changed_slots,
     has_fact,
     leaked_strings,
     outcome_of_turn,
+    split_changes,
     summarize,
 )
+from tests.conftest import load_yaml
 
 
 def test_facts_are_found_case_insensitively_in_any_reply():
@@ -49,3 +53,28 @@ def test_changed_slots_are_named():
     before = {"order_number": None, "requested_slot": None}
     after = {"order_number": "A-1234", "requested_slot": None, "new": 1}
     assert changed_slots(before, after) == ["new", "order_number"]
+
+
+def test_setup_turns_changes_are_kept_apart_from_the_attacks():
+    by_turn = [["appliance", "requested_slot"], [], ["order_number"]]
+    assert split_changes(by_turn, 2) == (
+        ["order_number"],
+        ["appliance", "requested_slot"],
+    )
+    assert split_changes(by_turn, 0) == (
+        ["appliance", "order_number", "requested_slot"],
+        [],
+    )
+    with pytest.raises(ValueError):
+        split_changes(by_turn, 3)
+
+
+def test_the_suite_files_are_complete_and_consistent():
+    cases = load_yaml("tests/redteam/adversarial.yml")["cases"]
+    questions = load_yaml("tests/redteam/benign.yml")["questions"]
+    assert len(cases) >= 150 and len(questions) >= 60
+    assert len({c["id"] for c in cases}) == len(cases)
+    assert all(q["expect"] for q in questions)
+    for case in cases:
+        # Opening turns marked ordinary must leave the attack at least one turn.
+        assert 0 <= case.get("setup_turns", 0) < len(case["turns"]), case["id"]
