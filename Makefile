@@ -94,7 +94,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing redteam knowledge clean
+.PHONY: help setup run test serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-retrieval redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -200,6 +200,9 @@ bench-load: setup train ## Simulated customers over REST: open loop, closed loop
 
 redteam: setup train ## Red-team and quality suite through the real assistant and local model; writes bench/redteam.json
 	$(PY_ACTIONS) -m bench.redteam --out $(or $(OUT),bench/redteam.json)
+
+bench-retrieval: $(ACTIONS_READY) ## Knowledge retrieval alone on the development questions (no model); writes bench/retrieval.json
+	$(PY_ACTIONS) -m bench.retrieval --out $(or $(OUT),bench/retrieval.json)
 
 knowledge: $(ACTIONS_READY) ## Build the knowledge index (data/knowledge) now instead of at first start
 	$(PY_ACTIONS) -m actions.llm.knowledge

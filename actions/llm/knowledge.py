@@ -3,8 +3,11 @@
 ``data/knowledge/*.md`` is split at its ``##`` headings into passages that
 stand on their own. Their MiniLM vectors are computed once and cached on
 disk with a fingerprint of the documents, the chunker and the encoder, so
-the index is rebuilt only when one of them changes. Chunking and search
-are pure functions; ``KnowledgeBase`` does the file and model work.
+the index is rebuilt only when one of them changes. Each passage's sentences are
+embedded too: a short question ("do you take amex?") matches the one sentence
+that answers it better than the whole passage around it, so a passage scores
+the best of its own cosine and its sentences'. Chunking and search are pure
+functions; ``KnowledgeBase`` does the file and model work.
 
 ``python -m actions.llm.knowledge`` builds (or checks) the cache and prints
 what it holds.
@@ -29,6 +32,7 @@ from typing import Protocol
 
 import numpy as np
 
+from actions.llm.guards.output import sentences
 from actions.llm.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -36,7 +40,7 @@ logger = logging.getLogger(__name__)
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
 CACHE_DIR = PROJECT_ROOT / "var" / "knowledge"
 #: Bump when chunking changes, so cached indexes are rebuilt.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 MAX_CHUNK_WORDS = 160
 #: Ranking mixes the embedding's cosine with keyword overlap (BM25, scaled to
 #: the best cosine): exact words such as error codes ("E4", "OF") matter.
@@ -111,6 +115,10 @@ class Chunk:
     def embedding_text(self) -> str:
         """What the encoder sees: title and heading give the passage its topic."""
         return f"{self.title}. {self.heading}. {self.text}"
+
+    def sentence_texts(self) -> list[str]:
+        """Each sentence as the encoder sees it, with the passage's topic."""
+        return [f"{self.title}. {self.heading}. {s}" for s in sentences(self.text)]
 
 
 @dataclass(frozen=True)
@@ -211,15 +219,23 @@ def search(
     top_k: int,
     keyword_scores: np.ndarray | None = None,
     semantic_weight: float = SEMANTIC_WEIGHT,
+    sentence_vectors: np.ndarray | None = None,
+    sentence_owner: np.ndarray | None = None,
 ) -> list[Hit]:
     """The ``top_k`` best passages for ``query`` (unit vectors); pure.
 
-    Ranked by the cosine mixed with keyword scores when given; each hit's
-    ``score`` is its cosine, which the abstention threshold applies to.
+    A passage's cosine is the best of its own and its sentences' (row ``i`` of
+    ``sentence_vectors`` belongs to passage ``sentence_owner[i]``). Ranked by
+    that cosine mixed with keyword scores when given; each hit's ``score`` is
+    the cosine, which the abstention threshold applies to.
     """
     if not len(chunks) or top_k <= 0:
         return []
     cosine = vectors @ query.astype(np.float32)
+    if sentence_vectors is not None and sentence_owner is not None:
+        np.maximum.at(
+            cosine, sentence_owner, sentence_vectors @ query.astype(np.float32)
+        )
     rank = cosine.astype(float)
     if keyword_scores is not None and keyword_scores.max() > 0:
         keywords = keyword_scores / keyword_scores.max() * max(float(cosine.max()), 0)
@@ -246,11 +262,13 @@ def fingerprint(documents: Sequence[tuple[str, str]], encoder_name: str) -> str:
 
 @dataclass(frozen=True)
 class KnowledgeIndex:
-    """Every passage and its vector."""
+    """Every passage and its vector, and every passage sentence's."""
 
     fingerprint: str
     chunks: tuple[Chunk, ...]
     vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_owner: np.ndarray
 
     def save(self, folder: Path) -> None:
         """Writes the index atomically (a reader never sees half of it)."""
@@ -260,7 +278,12 @@ class KnowledgeIndex:
             "chunks": [asdict(chunk) for chunk in self.chunks],
         }
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as f:
-            np.savez(f, vectors=self.vectors)
+            np.savez(
+                f,
+                vectors=self.vectors,
+                sentence_vectors=self.sentence_vectors,
+                sentence_owner=self.sentence_owner,
+            )
         os.replace(f.name, folder / "vectors.npz")
         with tempfile.NamedTemporaryFile(
             "w", dir=folder, suffix=".json", delete=False, encoding="utf-8"
@@ -275,12 +298,22 @@ class KnowledgeIndex:
             payload = json.loads((folder / "index.json").read_text(encoding="utf-8"))
             with np.load(folder / "vectors.npz") as data:
                 vectors = data["vectors"].astype(np.float32)
+                sentence_vectors = data["sentence_vectors"].astype(np.float32)
+                owner = data["sentence_owner"].astype(np.int64)
             chunks = tuple(Chunk(**item) for item in payload["chunks"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if vectors.shape[0] != len(chunks):
+        if vectors.shape[0] != len(chunks) or sentence_vectors.shape[0] != len(owner):
             return None
-        return cls(str(payload.get("fingerprint", "")), chunks, vectors)
+        if len(owner) and (owner.min() < 0 or owner.max() >= len(chunks)):
+            return None
+        return cls(
+            str(payload.get("fingerprint", "")),
+            chunks,
+            vectors,
+            sentence_vectors,
+            owner,
+        )
 
 
 class KnowledgeBase:
@@ -324,7 +357,19 @@ class KnowledgeBase:
             chunk for name, text in documents for chunk in chunk_markdown(name, text)
         )
         vectors = self.encoder.encode([chunk.embedding_text() for chunk in chunks])
-        index = KnowledgeIndex(wanted, chunks, vectors.astype(np.float32))
+        owner, texts = [], []
+        for number, chunk in enumerate(chunks):
+            for text in chunk.sentence_texts():
+                owner.append(number)
+                texts.append(text)
+        sentence_vectors = self.encoder.encode(texts) if texts else vectors[:0]
+        index = KnowledgeIndex(
+            wanted,
+            chunks,
+            vectors.astype(np.float32),
+            np.asarray(sentence_vectors, dtype=np.float32),
+            np.array(owner, dtype=np.int64),
+        )
         if self.cache is not None:
             try:
                 index.save(self.cache)
@@ -342,9 +387,22 @@ class KnowledgeBase:
         """The passages most similar to ``text``, best first."""
         index = self.index()
         query = self.encoder.encode([text])[0]
+        keywords = self.keyword_scores(text)
+        return search(
+            query,
+            index.vectors,
+            index.chunks,
+            top_k,
+            keywords,
+            sentence_vectors=index.sentence_vectors,
+            sentence_owner=index.sentence_owner,
+        )
+
+    def keyword_scores(self, text: str) -> np.ndarray:
+        """One BM25 score per passage for the words of ``text``."""
+        self.index()
         assert self._keywords is not None
-        keywords = self._keywords.scores(text)
-        return search(query, index.vectors, index.chunks, top_k, keywords)
+        return self._keywords.scores(text)
 
     def texts(self) -> list[str]:
         """Every passage's text (for allow-lists of what answers may contain)."""

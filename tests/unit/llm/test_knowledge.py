@@ -134,3 +134,28 @@ def test_keywords_break_ties_the_embedding_cannot():
     hits = search(np.array([1.0, 0.0]), vectors, chunks, 2, keywords)
     assert [h.chunk.doc for h in hits] == ["e4.md", "e1.md"]
     assert hits[0].score == pytest.approx(1.0)  # the cosine, for the threshold
+
+
+def test_a_passage_scores_the_best_of_itself_and_its_sentences():
+    chunks = [Chunk("a.md", "A", "A", "a"), Chunk("b.md", "B", "B", "b")]
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    # Passage a has a sentence right on the query; b's sentences are further off.
+    sentences = np.array([[0.0, 1.0], [1.0, 0.0], [0.8, 0.6]], dtype=np.float32)
+    owner = np.array([0, 0, 1])
+    hits = search(np.array([0.0, 1.0]), vectors, chunks, 2, None, 0.8, sentences, owner)
+    assert [h.chunk.doc for h in hits] == ["a.md", "b.md"]
+    assert [h.score for h in hits] == pytest.approx([1.0, 0.8])
+
+
+def test_the_index_holds_each_passage_sentence(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "returns.md").write_text(
+        DOC + "\n## Exchanges\nSwap within 30 days. Bring the receipt.\n"
+    )
+    index = KnowledgeBase(docs, tmp_path / "cache", CountingEncoder()).index()
+    assert len(index.sentence_owner) == len(index.sentence_vectors) == 5
+    assert index.sentence_owner.tolist() == [0, 1, 2, 3, 3]
+    loaded = KnowledgeIndex.load(tmp_path / "cache")
+    assert np.array_equal(loaded.sentence_vectors, index.sentence_vectors)
+    assert np.array_equal(loaded.sentence_owner, index.sentence_owner)
