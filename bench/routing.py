@@ -69,7 +69,12 @@ def fallback_settings(config_path: Path) -> dict[str, Any]:
 
 
 def train(config: Path, examples: list[Example], workdir: Path) -> tuple[str, float]:
-    """Trains an NLU model on ``examples``; returns its path and the seconds taken."""
+    """Trains an NLU model on ``examples``; returns its path and the seconds taken.
+
+    Rasa's training cache lives in ``workdir`` too: a cache shared with earlier
+    runs would restore trained components and make the time meaningless.
+    """
+    os.environ["RASA_CACHE_DIRECTORY"] = str(workdir / "cache")
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -206,8 +211,8 @@ def summary(report: dict[str, Any]) -> str:
     if "validation" in report:
         chosen = report["validation"]["chosen"]
         line += (
-            f"; validation suggests threshold {chosen['threshold']:.2f}, ambiguity "
-            f"{chosen['ambiguity_threshold']:.2f} (in-scope "
+            f"; validation suggests threshold {chosen['threshold']:.3g}, ambiguity "
+            f"{chosen['ambiguity_threshold']:.3g} (in-scope "
             f"{pct(chosen['in_scope_accuracy'])}, oos recall "
             f"{pct(chosen['oos_recall'])})"
         )

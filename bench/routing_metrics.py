@@ -106,12 +106,19 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+#: Candidate fallback thresholds: steps of 0.001 below 0.1, where confidences
+#: scaled down by the novelty penalty (components/novelty.py) fall, then 0.01.
+THRESHOLDS = tuple(i / 1000 for i in range(100)) + tuple(
+    i / 100 for i in range(10, 100)
+)
+
+
 def choose_thresholds(
     gold: Sequence[str],
     parsed: Sequence[Parsed],
     oos_label: str,
     min_in_scope_accuracy: float,
-    thresholds: Iterable[float] = tuple(i / 100 for i in range(100)),
+    thresholds: Iterable[float] = THRESHOLDS,
     ambiguities: Iterable[float] = (0.0, 0.05, 0.1, 0.15, 0.2),
 ) -> dict:
     """The fallback thresholds validation data supports.

@@ -1,0 +1,234 @@
+"""Lower the intent confidence of messages unlike anything trained on.
+
+A classifier's softmax is confident about messages far from every intent as
+long as one intent is less unlikely than the others. This component measures
+how far a message's sentence vector (MiniLM) lies from the training data, with
+the relative Mahalanobis distance (Ren et al., 2021): the distance to the
+nearest intent's mean, under the covariance shared by all intents, minus the
+distance to the training data as a whole. Both covariances are shrunk towards
+a multiple of the identity, so a few hundred examples give a stable inverse.
+
+Distances are put on the training data's scale: ``z = (d - q) / s``, with
+``q`` the ``reference_quantile`` of the training examples' own distances and
+``s`` their standard deviation. Every confidence in the ranking is multiplied
+by ``exp(-strength * max(z, 0))``: messages as close as most training examples
+keep their confidences; farther ones lose them, so the ``FallbackClassifier``
+after this component sends them to the open-ended route. The settings in
+config.yml were chosen on CLINC150's validation split (README, "Evaluation").
+
+Nothing is unpickled on load: the statistics are plain NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+STATS_FILE = "novelty.npz"
+
+
+@dataclass(frozen=True)
+class Gaussians:
+    """Per-intent means with a shared precision, and the whole data's Gaussian."""
+
+    means: np.ndarray
+    precision: np.ndarray
+    background_mean: np.ndarray
+    background_precision: np.ndarray
+
+
+def _shrunk_precision(centred: np.ndarray, shrinkage: float) -> np.ndarray:
+    covariance = centred.T @ centred / max(len(centred), 1)
+    target = np.trace(covariance) / covariance.shape[0]
+    # A tiny ridge keeps the inverse finite when every vector is the same.
+    shrunk = (1 - shrinkage) * covariance + (shrinkage * target + 1e-9) * np.eye(
+        covariance.shape[0]
+    )
+    return np.linalg.inv(shrunk)
+
+
+def fit_gaussians(
+    vectors: np.ndarray, labels: np.ndarray, shrinkage: float
+) -> Gaussians:
+    """Per-label means, their pooled covariance and the whole data's, shrunk."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    names, index = np.unique(labels, return_inverse=True)
+    means = np.stack([vectors[index == k].mean(axis=0) for k in range(len(names))])
+    background_mean = vectors.mean(axis=0)
+    return Gaussians(
+        means=means,
+        precision=_shrunk_precision(vectors - means[index], shrinkage),
+        background_mean=background_mean,
+        background_precision=_shrunk_precision(vectors - background_mean, shrinkage),
+    )
+
+
+def relative_distances(vectors: np.ndarray, gaussians: Gaussians) -> np.ndarray:
+    """Squared distance to the nearest mean minus that to the whole data."""
+    x = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+    projected = x @ gaussians.precision
+    to_means = (
+        (projected * x).sum(axis=1)[:, None]
+        - 2 * projected @ gaussians.means.T
+        + ((gaussians.means @ gaussians.precision) * gaussians.means).sum(axis=1)
+    )
+    centred = x - gaussians.background_mean
+    to_all = ((centred @ gaussians.background_precision) * centred).sum(axis=1)
+    return to_means.min(axis=1) - to_all
+
+
+def penalty(
+    distances: np.ndarray, reference: float, scale: float, strength: float
+) -> np.ndarray:
+    """The factor for each message's confidences: 1 up to ``reference``, then less."""
+    z = (np.asarray(distances, dtype=np.float64) - reference) / max(scale, 1e-12)
+    return np.exp(-strength * np.maximum(z, 0.0))
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class NoveltyPenalty(GraphComponent, IntentClassifier):
+    """Scales intent confidences down for messages far from the training data."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Trains on featurized messages; in config.yml it follows a classifier."""
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Shrinkage of the covariances, the reference quantile, the strength."""
+        return {"shrinkage": 0.5, "reference_quantile": 0.9, "strength": 2.0}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        stats: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """A component; ``stats`` (the Gaussians and the scale) once trained."""
+        self._config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self._stats = stats
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NoveltyPenalty:
+        """An untrained component."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits the Gaussians on the sentence vectors of the intent examples."""
+        rows, labels = [], []
+        for message in training_data.intent_examples:
+            vector = _sentence_vector(message)
+            if vector is not None and message.get(INTENT):
+                rows.append(vector)
+                labels.append(message.get(INTENT))
+        if len(set(labels)) < 2:
+            logger.warning("Fewer than two intents with sentence vectors: untrained.")
+            return self._resource
+        vectors = np.vstack(rows)
+        gaussians = fit_gaussians(
+            vectors, np.array(labels), float(self._config["shrinkage"])
+        )
+        own = relative_distances(vectors, gaussians)
+        self._stats = {
+            "means": gaussians.means,
+            "precision": gaussians.precision,
+            "background_mean": gaussians.background_mean,
+            "background_precision": gaussians.background_precision,
+            "reference": np.array(
+                np.quantile(own, float(self._config["reference_quantile"]))
+            ),
+            "scale": np.array(own.std()),
+        }
+        with self._storage.write_to(self._resource) as folder:
+            np.savez(folder / STATS_FILE, **self._stats)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> NoveltyPenalty:
+        """Loads what ``train`` saved (untrained, so a no-op, if nothing)."""
+        try:
+            with (
+                model_storage.read_from(resource) as folder,
+                np.load(folder / STATS_FILE, allow_pickle=False) as stored,
+            ):
+                stats = {key: stored[key] for key in stored.files}
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained novelty statistics in the model.")
+            stats = None
+        return cls(config, model_storage, resource, stats)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Scales the intent and ranking confidences of each message with text."""
+        if self._stats is None:
+            return messages
+        live = [
+            (m, v)
+            for m in messages
+            if m.get(TEXT) and m.get(INTENT)
+            for v in [_sentence_vector(m)]
+            if v is not None
+        ]
+        if not live:
+            return messages
+        gaussians = Gaussians(
+            self._stats["means"],
+            self._stats["precision"],
+            self._stats["background_mean"],
+            self._stats["background_precision"],
+        )
+        distances = relative_distances(np.vstack([v for _, v in live]), gaussians)
+        factors = penalty(
+            distances,
+            float(self._stats["reference"]),
+            float(self._stats["scale"]),
+            float(self._config["strength"]),
+        )
+        for (message, _), factor in zip(live, factors, strict=True):
+            intent = message.get(INTENT)
+            if intent.get("confidence") is not None:
+                intent = {**intent, "confidence": float(intent["confidence"] * factor)}
+                message.set(INTENT, intent, add_to_output=True)
+            ranking = [
+                {**r, "confidence": float(r["confidence"] * factor)}
+                for r in message.get("intent_ranking") or []
+            ]
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
+
+def _sentence_vector(message: Message) -> np.ndarray | None:
+    dense = message.get_dense_features(TEXT)[1]
+    return None if dense is None else np.asarray(dense.features).ravel()
