@@ -16,6 +16,10 @@ keep their confidences; farther ones lose them, so the ``FallbackClassifier``
 after this component sends them to the open-ended route. The settings in
 config.yml were chosen on CLINC150's validation split (README, "Evaluation").
 
+Messages whose top intent is in ``exempt_intents`` keep their confidences: the
+attack intents are detectors, an attack is unlike ordinary requests by nature,
+and the input guard refuses on the classifier's own confidence.
+
 Nothing is unpickled on load: the statistics are plain NumPy arrays.
 """
 
@@ -112,8 +116,13 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Shrinkage of the covariances, the reference quantile, the strength."""
-        return {"shrinkage": 0.5, "reference_quantile": 0.9, "strength": 2.0}
+        """Shrinkage, reference quantile, strength, and intents left alone."""
+        return {
+            "shrinkage": 0.5,
+            "reference_quantile": 0.9,
+            "strength": 2.0,
+            "exempt_intents": [],
+        }
 
     def __init__(
         self,
@@ -194,10 +203,11 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
         """Scales the intent and ranking confidences of each message with text."""
         if self._stats is None:
             return messages
+        exempt = set(self._config["exempt_intents"] or [])
         live = [
             (m, v)
             for m in messages
-            if m.get(TEXT) and m.get(INTENT)
+            if m.get(TEXT) and m.get(INTENT) and m.get(INTENT).get("name") not in exempt
             for v in [_sentence_vector(m)]
             if v is not None
         ]

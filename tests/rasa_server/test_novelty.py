@@ -125,3 +125,12 @@ def test_an_untrained_component_is_a_no_op(tmp_path):
     far = classified("zebra", np.full(DIM, 6.0), RANKING)
     component.process([far])
     assert far.get("intent")["confidence"] == 0.8
+
+
+def test_messages_whose_top_intent_is_exempt_keep_their_confidences(tmp_path):
+    component = Trained(tmp_path, exempt_intents=["greet"]).load()
+    attack = classified("zebra", np.full(DIM, 6.0), RANKING)
+    other = classified("zebra", np.full(DIM, 6.0), RANKING[::-1])
+    component.process([attack, other])
+    assert attack.get("intent") == {"name": "greet", "confidence": 0.8}
+    assert other.get("intent")["confidence"] < 0.2
