@@ -8,9 +8,12 @@ nearest intent's mean, under the covariance shared by all intents, minus the
 distance to the training data as a whole. Both covariances are shrunk towards
 a multiple of the identity, so a few hundred examples give a stable inverse.
 
-Distances are put on the training data's scale: ``z = (d - q) / s``, with
-``q`` the ``reference_quantile`` of the training examples' own distances and
-``s`` their standard deviation. Every confidence in the ranking is multiplied
+Distances are put on the scale of unseen in-scope messages: ``z = (d - q) /
+s``, with ``q`` the ``reference_quantile`` of the training examples'
+out-of-fold distances (each measured by Gaussians fitted without its fold)
+and ``s`` their standard deviation. In-sample distances would be far smaller
+than a new message's, above all on small data, and would penalise ordinary
+requests. Every confidence in the ranking is multiplied
 by ``exp(-strength * max(z, 0))``: messages as close as most training examples
 keep their confidences; farther ones lose them, so the ``FallbackClassifier``
 after this component sends them to the open-ended route. The settings in
@@ -95,6 +98,22 @@ def relative_distances(vectors: np.ndarray, gaussians: Gaussians) -> np.ndarray:
     return to_means.min(axis=1) - to_all
 
 
+def out_of_fold_distances(
+    vectors: np.ndarray, labels: np.ndarray, shrinkage: float, folds: int
+) -> np.ndarray:
+    """Each example's relative distance under Gaussians fitted without its fold."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    labels = np.asarray(labels)
+    folds = max(2, min(int(folds), len(vectors)))
+    fold = np.random.default_rng(0).permutation(len(vectors)) % folds
+    distances = np.empty(len(vectors))
+    for number in range(folds):
+        held_out = fold == number
+        gaussians = fit_gaussians(vectors[~held_out], labels[~held_out], shrinkage)
+        distances[held_out] = relative_distances(vectors[held_out], gaussians)
+    return distances
+
+
 def penalty(
     distances: np.ndarray, reference: float, scale: float, strength: float
 ) -> np.ndarray:
@@ -116,11 +135,12 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Shrinkage, reference quantile, strength, and intents left alone."""
+        """Shrinkage, reference quantile and folds, strength, intents left alone."""
         return {
             "shrinkage": 0.5,
             "reference_quantile": 0.9,
             "strength": 2.0,
+            "reference_folds": 5,
             "exempt_intents": [],
         }
 
@@ -159,11 +179,12 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("Fewer than two intents with sentence vectors: untrained.")
             return self._resource
-        vectors = np.vstack(rows)
-        gaussians = fit_gaussians(
-            vectors, np.array(labels), float(self._config["shrinkage"])
+        vectors, labels = np.vstack(rows), np.array(labels)
+        shrinkage = float(self._config["shrinkage"])
+        gaussians = fit_gaussians(vectors, labels, shrinkage)
+        own = out_of_fold_distances(
+            vectors, labels, shrinkage, int(self._config["reference_folds"])
         )
-        own = relative_distances(vectors, gaussians)
         self._stats = {
             "means": gaussians.means,
             "precision": gaussians.precision,

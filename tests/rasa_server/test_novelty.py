@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.novelty import (
     NoveltyPenalty,
     fit_gaussians,
+    out_of_fold_distances,
     penalty,
     relative_distances,
 )
@@ -134,3 +135,12 @@ def test_messages_whose_top_intent_is_exempt_keep_their_confidences(tmp_path):
     component.process([attack, other])
     assert attack.get("intent") == {"name": "greet", "confidence": 0.8}
     assert other.get("intent")["confidence"] < 0.2
+
+
+def test_unseen_examples_lie_farther_than_the_ones_fitted_on():
+    vectors = np.vstack([sample("greet", 12), sample("track_order", 12)])
+    labels = np.array(["greet"] * 12 + ["track_order"] * 12)
+    in_sample = relative_distances(vectors, fit_gaussians(vectors, labels, 0.5))
+    unseen = out_of_fold_distances(vectors, labels, 0.5, folds=4)
+    assert unseen.shape == in_sample.shape
+    assert np.median(unseen) > np.median(in_sample)
