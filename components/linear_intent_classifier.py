@@ -29,6 +29,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.arrays import load_arrays, save_arrays
+
 logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "weights.npz"
@@ -186,8 +188,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "intents": np.array(intents),
         }
         self._scorer = _scorer(self._weights)
-        with self._storage.write_to(self._resource) as folder:
-            np.savez(folder / WEIGHTS_FILE, **self._weights)
+        save_arrays(self._storage, self._resource, WEIGHTS_FILE, self._weights)
         return self._resource
 
     @classmethod
@@ -200,15 +201,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> LinearIntentClassifier:
         """Loads the weights saved by ``train`` (untrained if there are none)."""
-        try:
-            with (
-                model_storage.read_from(resource) as folder,
-                np.load(folder / WEIGHTS_FILE, allow_pickle=False) as stored,
-            ):
-                weights = {key: stored[key] for key in stored.files}
-        except (ValueError, FileNotFoundError):
+        weights = load_arrays(model_storage, resource, WEIGHTS_FILE)
+        if weights is None:
             logger.warning("No trained intent classifier in the model.")
-            weights = None
         return cls(config, model_storage, resource, weights)
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -43,6 +43,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.arrays import load_arrays, save_arrays
+
 logger = logging.getLogger(__name__)
 
 STATS_FILE = "novelty.npz"
@@ -156,6 +158,7 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._stats = stats
+        self._gaussians = _gaussians(stats)
 
     @classmethod
     def create(
@@ -195,8 +198,8 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
             ),
             "scale": np.array(own.std()),
         }
-        with self._storage.write_to(self._resource) as folder:
-            np.savez(folder / STATS_FILE, **self._stats)
+        self._gaussians = gaussians
+        save_arrays(self._storage, self._resource, STATS_FILE, self._stats)
         return self._resource
 
     @classmethod
@@ -209,20 +212,14 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> NoveltyPenalty:
         """Loads what ``train`` saved (untrained, so a no-op, if nothing)."""
-        try:
-            with (
-                model_storage.read_from(resource) as folder,
-                np.load(folder / STATS_FILE, allow_pickle=False) as stored,
-            ):
-                stats = {key: stored[key] for key in stored.files}
-        except (ValueError, FileNotFoundError):
+        stats = load_arrays(model_storage, resource, STATS_FILE)
+        if stats is None:
             logger.warning("No trained novelty statistics in the model.")
-            stats = None
         return cls(config, model_storage, resource, stats)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Scales the intent and ranking confidences of each message with text."""
-        if self._stats is None:
+        if self._stats is None or self._gaussians is None:
             return messages
         exempt = set(self._config["exempt_intents"] or [])
         live = [
@@ -234,13 +231,7 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
         ]
         if not live:
             return messages
-        gaussians = Gaussians(
-            self._stats["means"],
-            self._stats["precision"],
-            self._stats["background_mean"],
-            self._stats["background_precision"],
-        )
-        distances = relative_distances(np.vstack([v for _, v in live]), gaussians)
+        distances = relative_distances(np.vstack([v for _, v in live]), self._gaussians)
         factors = penalty(
             distances,
             float(self._stats["reference"]),
@@ -258,6 +249,18 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
             ]
             message.set("intent_ranking", ranking, add_to_output=True)
         return messages
+
+
+def _gaussians(stats: dict[str, np.ndarray] | None) -> Gaussians | None:
+    """The Gaussians held in saved statistics (built once, not per message)."""
+    if stats is None:
+        return None
+    return Gaussians(
+        stats["means"],
+        stats["precision"],
+        stats["background_mean"],
+        stats["background_precision"],
+    )
 
 
 def _sentence_vector(message: Message) -> np.ndarray | None:
