@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from actions.llm.knowledge import KnowledgeBase, search
+from actions.llm.knowledge import KnowledgeBase, search, usable_passages
 from actions.llm.settings import PROJECT_ROOT, LLMSettings
 from bench.redteam_metrics import has_fact
 
@@ -53,11 +53,7 @@ def evaluate(
                 knowledge.keyword_scores(question["question"]),
             )
         best = hits[0].score if hits else -1.0
-        used = [
-            h
-            for h in hits
-            if h.score >= settings.retrieval_min_score and h.score >= best - 0.1
-        ]
+        used = usable_passages(hits, settings.retrieval_min_score)
         rows.append(
             {
                 "id": question["id"],

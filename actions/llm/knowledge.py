@@ -244,6 +244,12 @@ def search(
     return [Hit(chunks[i], float(cosine[i])) for i in order]
 
 
+def usable_passages(hits: Sequence[Hit], min_score: float) -> list[Hit]:
+    """The hits an answer may use: at least ``min_score``, near the best; pure."""
+    best = hits[0].score if hits else -1.0
+    return [h for h in hits if h.score >= min_score and h.score >= best - 0.1]
+
+
 def read_documents(folder: Path) -> list[tuple[str, str]]:
     """(file name, text) of every Markdown document in ``folder``, sorted."""
     return [

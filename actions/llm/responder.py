@@ -44,7 +44,7 @@ from actions.llm.guards.output import (
     sentences,
 )
 from actions.llm.guards.pii import PiiRedactor
-from actions.llm.knowledge import Hit, KnowledgeBase
+from actions.llm.knowledge import Hit, KnowledgeBase, usable_passages
 from actions.llm.offers import OfferCatalog
 from actions.llm.postprocess import clean_reply
 from actions.llm.prompting import PromptTemplates
@@ -280,11 +280,7 @@ class Responder:
                 turn.redactions += redacted.labels
         turn.hits = self.knowledge.retrieve(request.text, settings.retrieval_top_k)
         best = turn.hits[0].score if turn.hits else -1.0
-        turn.passages = [
-            hit
-            for hit in turn.hits
-            if hit.score >= settings.retrieval_min_score and hit.score >= best - 0.1
-        ]
+        turn.passages = usable_passages(turn.hits, settings.retrieval_min_score)
         if not turn.passages and request.route not in self.prompts.ungrounded_routes:
             return TurnReply(
                 kind="abstain",

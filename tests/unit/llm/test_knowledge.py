@@ -3,12 +3,14 @@ import pytest
 
 from actions.llm.knowledge import (
     Chunk,
+    Hit,
     KeywordScorer,
     KnowledgeBase,
     KnowledgeIndex,
     chunk_markdown,
     fingerprint,
     search,
+    usable_passages,
 )
 from tests.conftest import PROJECT_ROOT
 
@@ -159,3 +161,10 @@ def test_the_index_holds_each_passage_sentence(tmp_path):
     loaded = KnowledgeIndex.load(tmp_path / "cache")
     assert np.array_equal(loaded.sentence_vectors, index.sentence_vectors)
     assert np.array_equal(loaded.sentence_owner, index.sentence_owner)
+
+
+def test_usable_passages_reach_the_threshold_and_stay_near_the_best():
+    chunk = Chunk("a.md", "A", "A", "a")
+    hits = [Hit(chunk, 0.6), Hit(chunk, 0.52), Hit(chunk, 0.45), Hit(chunk, 0.3)]
+    assert [h.score for h in usable_passages(hits, 0.35)] == [0.6, 0.52]
+    assert usable_passages(hits, 0.7) == [] and usable_passages([], 0.35) == []
