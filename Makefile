@@ -72,8 +72,13 @@ RENDER_ENDPOINTS = mkdir -p var $(RUN_DIR) && $(PY_RASA) scripts/render_endpoint
 	http://127.0.0.1:$(ACTIONS_PORT)/webhook \
 	$(if $(TRACKER_STORE_URL),--tracker-store "$$TRACKER_STORE_URL") \
 	$(if $(LOCK_STORE_URL),--lock-store "$$LOCK_STORE_URL")
+# A server gains nothing from spreading one small matrix product over the cores
+# (it has many conversations to serve at once): math libraries' thread pools
+# only spin, which doubled the Rasa server's CPU time per turn (README, "Load").
+ONE_THREAD := env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1
 START_RASA = scripts/svc.sh start rasa $(RASA_PORT) http://127.0.0.1:$(RASA_PORT)/ \
-	-- $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml \
+	-- $(ONE_THREAD) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml \
 	-i 127.0.0.1 --port $(RASA_PORT) $(API_FLAGS)
 START_ACTIONS = scripts/svc.sh start actions $(ACTIONS_PORT) http://127.0.0.1:$(ACTIONS_PORT)/health \
 	-- env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
