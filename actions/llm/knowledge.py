@@ -341,6 +341,8 @@ class KnowledgeBase:
         self._index: KnowledgeIndex | None = None
         self._keywords: KeywordScorer | None = None
         self._lock = threading.Lock()
+        # Plain sentence vectors of the passages answers were checked against.
+        self._passage_sentences: dict[Chunk, np.ndarray] = {}
 
     def index(self) -> KnowledgeIndex:
         """The current index: from the cache if it matches the documents."""
@@ -403,6 +405,33 @@ class KnowledgeBase:
             sentence_vectors=index.sentence_vectors,
             sentence_owner=index.sentence_owner,
         )
+
+    # Passages come from the documents, so this bounds nothing in practice; it
+    # only keeps a caller that passes made-up chunks from growing it forever.
+    MAX_CACHED_PASSAGES = 4096
+
+    def passage_sentence_vectors(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        """Unit vectors of the sentences of ``chunks``, in order, one row each.
+
+        The groundedness check compares every answer with them; a passage's
+        sentences are encoded once per process, not once per turn.
+        """
+        with self._lock:
+            known = {chunk: self._passage_sentences.get(chunk) for chunk in chunks}
+        missing = [chunk for chunk, rows in known.items() if rows is None]
+        if missing:
+            groups = [sentences(chunk.text) for chunk in missing]
+            flat = self.encoder.encode([text for group in groups for text in group])
+            start = 0
+            for chunk, group in zip(missing, groups, strict=True):
+                known[chunk] = np.asarray(flat[start : start + len(group)], np.float32)
+                start += len(group)
+            with self._lock:
+                if len(self._passage_sentences) > self.MAX_CACHED_PASSAGES:
+                    self._passage_sentences.clear()
+                self._passage_sentences.update((c, known[c]) for c in missing)
+        rows = [known[chunk] for chunk in chunks]
+        return np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)
 
     def keyword_scores(self, text: str) -> np.ndarray:
         """One BM25 score per passage for the words of ``text``."""

@@ -368,11 +368,10 @@ class Responder:
         if not output.allowed or not turn.passages:
             return output, None
         answer = sentences(text)
-        passage_sentences = [
-            sentence for hit in turn.passages for sentence in sentences(hit.chunk.text)
-        ]
-        vectors = self.knowledge.encoder.encode(answer + passage_sentences)
-        support = sentence_support(vectors[: len(answer)], vectors[len(answer) :])
+        support = sentence_support(
+            self.knowledge.encoder.encode(answer),
+            self.knowledge.passage_sentence_vectors([h.chunk for h in turn.passages]),
+        )
         invented = unsupported_numbers(
             text, turn.request.text, *(hit.chunk.text for hit in turn.passages)
         )

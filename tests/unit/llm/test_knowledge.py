@@ -168,3 +168,20 @@ def test_usable_passages_reach_the_threshold_and_stay_near_the_best():
     hits = [Hit(chunk, 0.6), Hit(chunk, 0.52), Hit(chunk, 0.45), Hit(chunk, 0.3)]
     assert [h.score for h in usable_passages(hits, 0.35)] == [0.6, 0.52]
     assert usable_passages(hits, 0.7) == [] and usable_passages([], 0.35) == []
+
+
+def test_passage_sentences_are_encoded_once_and_returned_in_order(tmp_path):
+    encoder = CountingEncoder()
+    base = KnowledgeBase(tmp_path / "docs", None, encoder)
+    swap = Chunk("r", "Returns", "Exchanges", "Swap within 30 days. Bring the receipt.")
+    refund = Chunk("r", "Returns", "Refunds", "Refunds take 10 business days.")
+    first = base.passage_sentence_vectors([swap, refund])
+    assert encoder.texts == 3
+    expected = CountingEncoder().encode(
+        ["Swap within 30 days.", "Bring the receipt.", "Refunds take 10 business days."]
+    )
+    assert np.allclose(first, expected)
+    again = base.passage_sentence_vectors([refund, swap])
+    assert encoder.texts == 3  # nothing encoded twice
+    assert np.allclose(again, expected[[2, 0, 1]])
+    assert base.passage_sentence_vectors([]).shape[0] == 0
