@@ -185,3 +185,18 @@ def test_max_turns_must_be_positive(tmp_path):
         WindowedSQLTrackerStore(
             domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "x.db"), max_turns=0
         )
+
+
+def test_a_sqlite_file_keeps_its_connections_and_writes_ahead(store, tmp_path):
+    run(store.save(full_tracker(conversation(2))))
+    with store.engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        sync = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (mode, sync) == ("wal", 1)  # 1: NORMAL, one sync per checkpoint
+    assert store.engine.pool.checkedin() >= 1  # kept open, not closed per turn
+    # Another process (a plain connection) sees every committed event.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "c.db") as other:
+        (count,) = other.execute("SELECT count(*) FROM events").fetchone()
+    assert count == len(conversation(2))
