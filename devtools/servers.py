@@ -53,6 +53,7 @@ class Servers:
 
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
+    nlu_port: int = field(default_factory=free_port)
     run_dir: Path = field(
         default_factory=lambda: Path(tempfile.mkdtemp(prefix="acme-run-"))
     )
@@ -64,6 +65,7 @@ class Servers:
         return [
             f"RASA_PORT={self.rasa_port}",
             f"ACTIONS_PORT={self.actions_port}",
+            f"NLU_PORT={self.nlu_port}",
             f"RUN_DIR={self.run_dir}",
         ]
 

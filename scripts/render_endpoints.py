@@ -2,6 +2,7 @@
 
 Usage: python scripts/render_endpoints.py SOURCE DESTINATION ACTION_URL
            [--tracker-store URL] [--lock-store URL]
+           [--nlu-url URL --nlu-token-file FILE]
 
 endpoints.yml itself stays usable by plain `rasa shell`; `make` passes Rasa
 this copy so that ACTIONS_PORT can move the action server and
@@ -10,11 +11,15 @@ TRACKER_STORE_URL / LOCK_STORE_URL can move the conversations:
   sqlite:///var/conversations.db              SQL tracker store on a SQLite file
   postgresql://user:password@host:5432/rasa   SQL tracker store on PostgreSQL
   redis://:password@host:6379/1               Redis lock store (several instances)
+
+``make serve`` also points Rasa at its NLU server (--nlu-url) with a token
+drawn afresh into --nlu-token-file, which the NLU server reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -84,8 +89,12 @@ def render(
     action_url: str,
     tracker_store: str | None = None,
     lock_store: str | None = None,
+    nlu: tuple[str, str] | None = None,
 ) -> str:
-    """The endpoints YAML of ``source`` with the action URL and stores set."""
+    """The endpoints YAML of ``source`` with the action URL and stores set.
+
+    ``nlu`` (URL, token) sends parsing to an NLU server (channels/nlu_server.py).
+    """
     endpoints = yaml.safe_load(source) or {}
     endpoints.setdefault("action_endpoint", {})
     endpoints["action_endpoint"]["url"] = action_url
@@ -96,6 +105,8 @@ def render(
         endpoints["tracker_store"] = {**tracker_store_config(tracker_store), **kept}
     if lock_store:
         endpoints["lock_store"] = lock_store_config(lock_store)
+    if nlu:
+        endpoints["nlu"] = {"url": nlu[0], "token": nlu[1]}
     return yaml.safe_dump(endpoints, sort_keys=False)
 
 
@@ -107,15 +118,39 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("action_url")
     parser.add_argument("--tracker-store", default="")
     parser.add_argument("--lock-store", default="")
+    parser.add_argument("--nlu-url", default="", help="an NLU server's URL")
+    parser.add_argument(
+        "--nlu-token-file", default="", help="its token: a file, made if missing"
+    )
     args = parser.parse_args(argv)
+    nlu = None
+    if args.nlu_url:
+        if not args.nlu_token_file:
+            parser.error("--nlu-url needs --nlu-token-file")
+        nlu = (args.nlu_url, new_token(Path(args.nlu_token_file)))
     rendered = render(
         Path(args.source).read_text(encoding="utf-8"),
         args.action_url,
         args.tracker_store,
         args.lock_store,
+        nlu,
     )
-    Path(args.destination).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.destination).write_text(rendered)
+    destination = Path(args.destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    # It may hold the NLU server's token and database passwords.
+    destination.touch(mode=0o600)
+    destination.chmod(0o600)
+    destination.write_text(rendered)
+
+
+def new_token(path: Path) -> str:
+    """Writes a fresh random token to ``path`` (owner-only) and returns it."""
+    token = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(token + "\n", encoding="utf-8")
+    return token
 
 
 if __name__ == "__main__":

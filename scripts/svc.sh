@@ -5,6 +5,10 @@
 #       refuses if NAME is running or PORT is taken; starts COMMAND in its own
 #       session with output in $RUN_DIR/NAME.log, its pid in $RUN_DIR/NAME.pid;
 #       returns once READY_URL answers (or fails with the log's tail).
+#   scripts/svc.sh launch NAME PORT -- COMMAND...
+#       the same checks and start, without waiting
+#   scripts/svc.sh ready NAME READY_URL
+#       returns once READY_URL answers (or fails with the log's tail)
 #   scripts/svc.sh stop NAME      ends NAME's whole process group
 #   scripts/svc.sh status NAME    exit 0 when NAME is running
 set -euo pipefail
@@ -31,9 +35,9 @@ show_log() {
   tail -n 40 "$RUN_DIR/$1.log" >&2 || true
 }
 
-start() {
-  local name=$1 port=$2 url=$3
-  shift 3
+launch() {
+  local name=$1 port=$2
+  shift 2
   [[ ${1:-} == "--" ]] && shift
   mkdir -p "$RUN_DIR"
   if running "$name"; then
@@ -41,11 +45,15 @@ start() {
     return 1
   fi
   if port_taken "$port"; then
-    echo "Port $port is already in use, so $name cannot start. Stop what uses it ('make stop' if it is ours), or choose another port (RASA_PORT=..., ACTIONS_PORT=...)." >&2
+    echo "Port $port is already in use, so $name cannot start. Stop what uses it ('make stop' if it is ours), or choose another port (RASA_PORT=..., ACTIONS_PORT=..., NLU_PORT=...)." >&2
     return 1
   fi
   setsid "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
+}
+
+ready() {
+  local name=$1 url=$2
   local deadline=$((SECONDS + START_TIMEOUT_S))
   until answers "$url"; do
     if ! running "$name"; then
@@ -63,6 +71,13 @@ start() {
     sleep 0.5
   done
   echo "$name is up at $url (pid $(<"$(pid_file "$name")"), log in $RUN_DIR/$name.log)"
+}
+
+start() {
+  local name=$1 port=$2 url=$3
+  shift 3
+  launch "$name" "$port" "$@"
+  ready "$name" "$url"
 }
 
 stop() {
@@ -89,7 +104,9 @@ stop() {
 
 case ${1:-} in
   start) shift; start "$@" ;;
+  launch) shift; launch "$@" ;;
+  ready) shift; ready "$1" "$2" ;;
   stop) shift; stop "$1" ;;
   status) shift; running "$1" ;;
-  *) echo "usage: $0 start NAME PORT READY_URL -- COMMAND... | stop NAME | status NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 start NAME PORT READY_URL -- COMMAND... | launch NAME PORT -- COMMAND... | ready NAME READY_URL | stop NAME | status NAME" >&2; exit 2 ;;
 esac

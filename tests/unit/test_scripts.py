@@ -148,3 +148,38 @@ def test_render_keeps_the_file_s_store_class_and_options():
         "username": "u",
         "max_turns": 12,
     }
+
+
+def test_render_points_rasa_at_an_nlu_server_with_a_fresh_private_token(tmp_path):
+    from scripts.render_endpoints import main
+
+    source = tmp_path / "endpoints.yml"
+    source.write_text("action_endpoint:\n  url: http://old/webhook\n")
+    out, token_file = tmp_path / "run" / "endpoints.yml", tmp_path / "run" / "t"
+    args = [str(source), str(out), "http://a/webhook"]
+    main(
+        [
+            *args,
+            "--nlu-url",
+            "http://127.0.0.1:6006",
+            "--nlu-token-file",
+            str(token_file),
+        ]
+    )
+    first = yaml.safe_load(out.read_text())["nlu"]
+    assert first["url"] == "http://127.0.0.1:6006"
+    assert first["token"] == token_file.read_text().strip()
+    assert len(first["token"]) >= 32
+    assert out.stat().st_mode & 0o777 == token_file.stat().st_mode & 0o777 == 0o600
+    main(
+        [
+            *args,
+            "--nlu-url",
+            "http://127.0.0.1:6006",
+            "--nlu-token-file",
+            str(token_file),
+        ]
+    )
+    assert yaml.safe_load(out.read_text())["nlu"]["token"] != first["token"]
+    main(args)  # rasa shell: parses in process
+    assert "nlu" not in yaml.safe_load(out.read_text())
