@@ -200,3 +200,17 @@ def test_a_sqlite_file_keeps_its_connections_and_writes_ahead(store, tmp_path):
     with sqlite3.connect(tmp_path / "c.db") as other:
         (count,) = other.execute("SELECT count(*) FROM events").fetchone()
     assert count == len(conversation(2))
+
+
+def test_events_read_back_as_rasa_reads_them():
+    from rasa.shared.core.events import deserialise_events
+
+    from trackers.windowed import events_from_dicts
+
+    dicts = [event.as_dict() for event in conversation(6)] + [{"timestamp": 2.0}]
+    assert events_from_dicts(dicts) == deserialise_events(dicts)
+    assert len(events_from_dicts(dicts)) == len(conversation(6))
+    unknown = [{"event": "no_such_event", "timestamp": 1.0}]
+    for read in (events_from_dicts, deserialise_events):
+        with pytest.raises(ValueError):
+            read(unknown)
