@@ -29,6 +29,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.server import freeze_heap
+
 logger = logging.getLogger(__name__)
 
 TOKEN_FILE_ENV = "NLU_TOKEN_FILE"
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
 
     setup_tf_environment()  # TF_*_PARALLELISM_THREADS, as `rasa run` does
     agent = Agent.load(args.model)
+    freeze_heap()
     logger.info("NLU server: model %s loaded", args.model)
     create_app(agent, token).run(host=args.host, port=args.port, access_log=False)
 

@@ -8,9 +8,22 @@ the server starts, and reads ``app.ctx.agent`` when asked.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from sanic import Blueprint, Sanic
+
+
+def freeze_heap() -> None:
+    """Takes every object alive now out of the garbage collector's sight.
+
+    A loaded model is ~740,000 Python objects that live as long as the
+    process; a full collection walks them all (~350 ms here), and under load
+    one came every few seconds, stalling every conversation in flight. After
+    ``gc.freeze()`` collections only look at what was made since.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class ServerRef:
@@ -25,6 +38,11 @@ class ServerRef:
         @blueprint.listener("before_server_start")
         async def remember_app(app: Sanic, _loop: Any) -> None:
             self._app = app
+
+        # Rasa loads the model before the server starts.
+        @blueprint.listener("after_server_start")
+        async def freeze_model(_app: Sanic, _loop: Any) -> None:
+            freeze_heap()
 
         return blueprint
 

@@ -20,6 +20,7 @@ action maps to a domain response.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
@@ -195,6 +196,11 @@ class Responder:
                 self.redactor.warm_up()
                 self.knowledge.retrieve("warm up", 1)
                 _ = self.output_rules
+                # The models are a few hundred thousand long-lived objects: a
+                # full garbage collection walking them all stalled every turn
+                # in flight. Frozen, they are never walked again.
+                gc.collect()
+                gc.freeze()
             except Exception:
                 logger.exception("Could not prepare the knowledge base and guards")
 
