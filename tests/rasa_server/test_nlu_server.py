@@ -73,3 +73,16 @@ def test_the_trained_model_parses_through_the_app():
     assert reply.status == 200
     assert reply.json["intent"]["name"] == direct["intent"]["name"] == "track_order"
     assert [e["value"] for e in reply.json["entities"]] == ["A-1234"]
+
+
+def test_freezing_the_heap_hides_what_is_alive_from_the_collector():
+    import gc
+
+    from channels.server import freeze_heap
+
+    kept = [object() for _ in range(1000)]
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()

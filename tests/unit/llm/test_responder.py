@@ -265,3 +265,21 @@ def test_other_turns_run_while_a_slow_model_answers(make_responder):
     text, ticks = asyncio.run(scenario())
     assert text == "Slow but sure."
     assert ticks >= 10
+
+
+def test_warming_up_loads_the_guards_and_freezes_them_out_of_the_collector(
+    make_responder,
+):
+    import gc
+    import threading
+
+    responder = make_responder()
+    gc.unfreeze()
+    try:
+        responder.warm_up()
+        for thread in threading.enumerate():
+            if thread.name == "llm-prepare":
+                thread.join(timeout=120)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
