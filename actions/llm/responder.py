@@ -44,7 +44,7 @@ from actions.llm.guards.output import (
     check_output,
     sentences,
 )
-from actions.llm.guards.pii import PiiRedactor
+from actions.llm.guards.pii import ConversationRedactions, PiiRedactor
 from actions.llm.knowledge import Hit, KnowledgeBase, usable_passages
 from actions.llm.offers import OfferCatalog
 from actions.llm.postprocess import clean_reply
@@ -161,6 +161,7 @@ class Responder:
             settings.knowledge_dir, settings.knowledge_cache
         )
         self.redactor = redactor or PiiRedactor()
+        self._conversation_redactions = ConversationRedactions(self.redactor)
         self.input_rules = input_rules or InputRules.load()
         self._output_rules = output_rules or OutputRules.load()
         self._output_with_contacts: OutputRules | None = None
@@ -271,11 +272,12 @@ class Responder:
                 response=verdict.response,
                 reason=f"input guard: {verdict.category} ({verdict.reason})",
             )
-        user = self.redactor.redact(request.text)
+        seen = self._conversation_redactions
+        user = seen.redact(request.conversation_id, request.text)
         turn.user_text = user.text
         turn.redactions = user.labels
         for past in request.history:
-            redacted = self.redactor.redact(past.text)
+            redacted = seen.redact(request.conversation_id, past.text)
             turn.history.append(Turn(past.role, redacted.text))
             turn.redactions += redacted.labels
         for name in self.prompts.context_slots:

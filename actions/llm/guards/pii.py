@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,3 +231,34 @@ class PiiRedactor:
         """Loads the entity recogniser now rather than on the first message."""
         if self._entities:
             self._entities("Warm up.")
+
+
+class ConversationRedactions:
+    """Each conversation's texts, redacted once and reused on later turns.
+
+    A prompt carries the conversation's last turns, so without this every turn
+    ran the entity recogniser again on texts the turns before had redacted.
+    Keyed by conversation and text (a text seen in another conversation is
+    redacted anew); the least recently used entries go first past the bound.
+    """
+
+    def __init__(self, redactor: PiiRedactor, max_entries: int = 4096) -> None:
+        self.redactor = redactor
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], Redaction] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def redact(self, conversation_id: str, text: str) -> Redaction:
+        """``text`` (said in ``conversation_id``) with its personal data replaced."""
+        key = (conversation_id, text)
+        with self._lock:
+            known = self._entries.get(key)
+            if known is not None:
+                self._entries.move_to_end(key)
+                return known
+        redaction = self.redactor.redact(text)
+        with self._lock:
+            self._entries[key] = redaction
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return redaction

@@ -83,3 +83,24 @@ def test_an_injected_recogniser_replaces_spacy():
 def test_huge_text_is_handled(redactor):
     text = "my email is a@b.co " * 20_000
     assert "a@b.co" not in redactor.redact(text).text
+
+
+def test_a_conversation_s_texts_are_recognised_once_and_kept_apart():
+    from actions.llm.guards.pii import ConversationRedactions
+
+    seen = []
+
+    def names(text):
+        seen.append(text)
+        return [(0, 3, "PERSON")] if text.startswith("Ann") else []
+
+    texts = ConversationRedactions(PiiRedactor(RULES, entities=names), max_entries=2)
+    first = texts.redact("c1", "Ann here, mail ann@example.com")
+    assert first.text == "[NAME] here, mail [EMAIL]"
+    assert texts.redact("c1", "Ann here, mail ann@example.com") == first
+    assert seen == ["Ann here, mail ann@example.com"]
+    texts.redact("c2", "Ann here, mail ann@example.com")  # another conversation
+    assert len(seen) == 2
+    texts.redact("c1", "hello")  # past the bound: the oldest entry goes
+    texts.redact("c1", "Ann here, mail ann@example.com")
+    assert len(seen) == 4
