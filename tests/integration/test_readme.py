@@ -31,7 +31,7 @@ RUN_ELSEWHERE = {
         "tests/integration/test_scale_out.py",
         "LOCK_STORE_URL",
     ),
-    "make serve-rasa RASA_PORT=5006 RUN_DIR=.run-2": (
+    "make serve-rasa RASA_PORT=5007 NLU_PORT=5008 RUN_DIR=.run-2": (
         "tests/integration/test_scale_out.py",
         "start_rasa_only",
     ),

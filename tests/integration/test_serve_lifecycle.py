@@ -1,12 +1,14 @@
 """`make serve` / `make stop`: API with a token, ports, process ids, and
 conversations that outlive the servers."""
 
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import requests
 
-from devtools.servers import Servers, port_in_use, run_make
+from devtools.servers import PROJECT_ROOT, Servers, port_in_use, run_make
 from tests.integration.conftest import Customer
 from tests.integration.replies import which_response
 
@@ -28,9 +30,10 @@ def test_stop_ends_both_servers_and_frees_the_ports(tmp_path):
     try:
         pids = {
             name: int((servers.run_dir / f"{name}.pid").read_text())
-            for name in ("rasa", "actions")
+            for name in ("rasa", "nlu", "actions")
         }
-        assert port_in_use(servers.rasa_port) and port_in_use(servers.actions_port)
+        ports = (servers.rasa_port, servers.nlu_port, servers.actions_port)
+        assert all(port_in_use(port) for port in ports)
         # A second serve on the same ports refuses and leaves the first alone.
         again = run_make("serve", *servers.make_args)
         assert again.returncode != 0
@@ -38,8 +41,7 @@ def test_stop_ends_both_servers_and_frees_the_ports(tmp_path):
     finally:
         result = servers.stop()
     assert result.returncode == 0, result.stderr
-    assert not port_in_use(servers.rasa_port)
-    assert not port_in_use(servers.actions_port)
+    assert not any(port_in_use(port) for port in ports)
     for name, pid in pids.items():
         assert not (servers.run_dir / f"{name}.pid").exists()
         assert not _alive(pid), name
@@ -69,9 +71,42 @@ def test_a_conversation_continues_after_stop_and_serve(tmp_path):
     assert texts == ["track my order", "A-1234", "10001"]
 
 
-def test_both_servers_listen_on_loopback_only(servers):
-    for port in (servers.rasa_port, servers.actions_port):
+def test_every_server_listens_on_loopback_only(servers):
+    for port in (servers.rasa_port, servers.nlu_port, servers.actions_port):
         assert _listening_addresses(port) == {"127.0.0.1"}, port
+
+
+def test_the_nlu_server_parses_only_for_rasa(servers):
+    parse = f"http://127.0.0.1:{servers.nlu_port}/model/parse"
+    assert requests.post(parse, json={"text": "hi"}, timeout=10).status_code == 401
+    token = (servers.run_dir / "nlu.token").read_text().strip()
+    parsed = requests.post(parse, json={"text": "hi", "token": token}, timeout=30)
+    assert parsed.json()["intent"]["name"] == "greet"
+    assert (
+        requests.get(parse.replace("/model/parse", "/status"), timeout=10).status_code
+        == 404
+    )
+
+
+def test_without_its_nlu_server_the_assistant_still_answers(tmp_path):
+    servers = Servers(run_dir=tmp_path)
+    customer = Customer(servers.rest_url, "it-no-nlu")
+    servers.start()
+    try:
+        assert _said(customer, "track my order") == ["utter_ask_order_number"]
+        stopped = subprocess.run(
+            ["scripts/svc.sh", "stop", "nlu"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "RUN_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+        )
+        assert stopped.returncode == 0 and not port_in_use(servers.nlu_port)
+        # The open form still takes its answer; other messages get a reply.
+        assert _said(customer, "A-1234") == ["utter_ask_order_verification"]
+        assert customer.say("what's new?")
+    finally:
+        servers.stop()
 
 
 def _said(customer, text):
