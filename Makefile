@@ -170,7 +170,7 @@ shell: setup train ## Chat in rasa shell (needs an action server: make actions)
 actions: $(ACTIONS_READY) ## Run the action server in the foreground on localhost:5055
 	SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
 
-serve: setup train ## Serve REST and socket.io on localhost:5005 with the action server, in the background
+serve: setup train ## Serve REST and socket.io on localhost:5005 with the NLU and action servers, in the background
 	@$(RENDER_SERVE_ENDPOINTS)
 	@$(LAUNCH_NLU)
 	@$(START_ACTIONS) || { $(STOP_NLU); exit 1; }

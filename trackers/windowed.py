@@ -11,8 +11,8 @@ Rasa's own SQL store does, but hands Rasa a tracker that holds only
     differ from their initial values, the active form;
   * the last ``max_turns`` customer turns as they happened.
 
-Slots, the active form and the recent turns (what rules, forms, TED with its
-``max_history`` and the actions look at) are the same as in the full tracker.
+Slots, the active form and the recent turns (what rules, forms, policies with
+a ``max_history`` and the actions look at) are the same as in the full tracker.
 
 The snapshot is saved too (table ``tracker_windows``: the snapshot's events
 and the id of the last event it covers), in the same transaction as the

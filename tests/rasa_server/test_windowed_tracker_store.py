@@ -97,7 +97,7 @@ def test_the_window_has_the_state_of_the_whole_conversation():
     assert window.active_loop_name == full.active_loop_name == "order_status_form"
     assert window.latest_message.text == full.latest_message.text
     assert window.latest_action_name == full.latest_action_name
-    # What the policies featurize (TED: max_history 5) is the same.
+    # What a policy with max_history 5 featurizes is the same.
     assert window.past_states(DOMAIN)[-5:] == full.past_states(DOMAIN)[-5:]
 
 
