@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _template(text: str) -> Template:
+    """``text`` compiled once: the prompt files hold a handful of templates."""
+    return _ENV.from_string(text)
+
+
 _MAX_SLOT_CHARS = 80
 
 
@@ -61,7 +70,7 @@ class PromptTemplates:
         )
         try:
             for text in (templates.system, templates.user, *templates.routes.values()):
-                _ENV.from_string(text)
+                _template(text)
         except TemplateError as error:
             raise PromptConfigError(f"{path}: {error}") from error
         return templates
@@ -89,14 +98,12 @@ class PromptTemplates:
             "passages": list(passages),
         }
         instruction = self.routes.get(route, self.routes["default"])
-        variables["instruction"] = (
-            _ENV.from_string(instruction).render(variables).strip()
-        )
-        return _ENV.from_string(self.system).render(variables).strip()
+        variables["instruction"] = _template(instruction).render(variables).strip()
+        return _template(self.system).render(variables).strip()
 
     def render_user(
         self, message: str, passages: Sequence[Mapping[str, str]] = ()
     ) -> str:
         """The customer's (redacted, truncated) message as the model receives it."""
         variables = {"message": message, "passages": list(passages)}
-        return _ENV.from_string(self.user).render(variables).strip()
+        return _template(self.user).render(variables).strip()

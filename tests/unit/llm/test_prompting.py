@@ -75,3 +75,17 @@ def test_broken_prompt_files_are_reported(tmp_path: Path, content, message):
 def test_a_missing_prompt_file_is_reported(tmp_path: Path):
     with pytest.raises(PromptConfigError, match=r"fallback\.yml"):
         PromptTemplates.load(tmp_path)
+
+
+def test_templates_are_compiled_once_and_reused(templates):
+    from actions.llm.prompting import _template
+
+    templates.render_system("product_question", {})
+    templates.render_user("hello")
+    before = _template.cache_info()
+    for _ in range(3):
+        templates.render_system("product_question", {})
+        templates.render_user("hello")
+    after = _template.cache_info()
+    assert after.misses == before.misses  # nothing compiled again
+    assert after.hits == before.hits + 9  # instruction, system, user, three times
