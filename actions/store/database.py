@@ -50,13 +50,24 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def company_today(clock: Callable[[], dt.datetime] | None = None) -> dt.date:
+    """Today in the company's time zone, where visit slots are kept.
+
+    The machine's own date (UTC here) is a day ahead of New York every evening:
+    slots then began the day after the customer's "tomorrow".
+    """
+    from actions.appointments.clock import local_now
+
+    return (local_now(clock) if clock else local_now()).date()
+
+
 class Store:
     """A database holding the demo company's data, set up on first use."""
 
     def __init__(
         self,
         url: str | None = None,
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Callable[[], dt.date] = company_today,
         seed_path: Path = seed.DEFAULT_SEED,
     ) -> None:
         self._url = url

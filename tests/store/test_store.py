@@ -207,3 +207,14 @@ def test_rescheduling_moves_a_visit_atomically(store):
         with pytest.raises(LookupError):
             marcos = repository.appointments_of(session, marco.id, NOW)[0]
             repository.reschedule(session, dana.id, marcos.id, first.id, NOW)
+
+
+def test_the_store_s_today_is_the_company_s_not_the_machine_s():
+    import datetime as dt
+
+    from actions.store.database import company_today
+
+    evening_in_new_york = dt.datetime(2026, 11, 30, 1, 20, tzinfo=dt.timezone.utc)
+    assert company_today(lambda: evening_in_new_york) == dt.date(2026, 11, 29)
+    noon = dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.timezone.utc)
+    assert company_today(lambda: noon) == dt.date(2026, 11, 30)
