@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lock-store", default="")
     parser.add_argument("--nlu-url", default="", help="an NLU server's URL")
     parser.add_argument(
-        "--nlu-token-file", default="", help="its token: a file, made if missing"
+        "--nlu-token-file", default="", help="where to write its fresh token"
     )
     args = parser.parse_args(argv)
     nlu = None
@@ -135,21 +135,22 @@ def main(argv: list[str] | None = None) -> None:
         args.lock_store,
         nlu,
     )
-    destination = Path(args.destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
     # It may hold the NLU server's token and database passwords.
-    destination.touch(mode=0o600)
-    destination.chmod(0o600)
-    destination.write_text(rendered)
+    write_private(Path(args.destination), rendered)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path``, readable and writable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
 
 
 def new_token(path: Path) -> str:
     """Writes a fresh random token to ``path`` (owner-only) and returns it."""
     token = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(token + "\n", encoding="utf-8")
+    write_private(path, token + "\n")
     return token
 
 

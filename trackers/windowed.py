@@ -69,10 +69,9 @@ def events_from_dicts(dicts: Sequence[dict[str, Any]]) -> list[Event]:
     events = []
     for data in dicts:
         cls = known.get(data.get("event", ""))
-        event = cls._from_parameters(data) if cls else deserialise_events([data])
-        if isinstance(event, list):
-            events.extend(event)
-        elif event is not None:
+        if cls is None:
+            events.extend(deserialise_events([data]))
+        elif (event := cls._from_parameters(data)) is not None:
             events.append(event)
     return events
 

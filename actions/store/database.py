@@ -57,8 +57,9 @@ def company_today(clock: Callable[[], dt.datetime] | None = None) -> dt.date:
     slots then began the day after the customer's "tomorrow".
     """
     from actions.appointments.clock import local_now
+    from actions.handoff import utc_now
 
-    return (local_now(clock) if clock else local_now()).date()
+    return local_now(clock or utc_now).date()
 
 
 class Store:
