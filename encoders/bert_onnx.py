@@ -1,9 +1,11 @@
-"""A BERT encoder's weights as an ONNX graph, for ONNX Runtime.
+"""A BERT encoder (all-MiniLM-L6-v2) run by ONNX Runtime, from its safetensors.
 
-The MiniLM featurizer used to run the encoder in TensorFlow. For the short
-messages of a chat, most of that time was overhead, not arithmetic: ~9 ms for
-"hi" (3 word pieces), ~14 ms for a 16-piece question. ONNX Runtime runs the
-same weights, with the same arithmetic in float32, in ~3 and ~6 ms.
+Both servers used to run the encoder in a deep-learning framework: the NLU
+server in TensorFlow, the action server in torch. For the short texts of a
+chat, most of that time was per-call overhead, not arithmetic (TensorFlow:
+~9 ms for "hi", 3 word pieces; torch on 2 threads: ~19 ms of CPU for a
+16-piece question). ONNX Runtime runs the same weights with the same float32
+arithmetic in ~3 and ~5 ms, on one thread.
 
 ``encoder_graph`` is pure: it takes the weights as NumPy arrays, named as in a
 Hugging Face ``BertModel`` checkpoint (``model.safetensors``), and returns the
@@ -15,13 +17,17 @@ graph. Its inputs:
   a large negative number where it is padding (``mask_bias`` below).
 
 Its output ``hidden`` (float32, batch × length × hidden size) is the last
-layer's hidden states, the same as ``BertModel(...)[0]``.
+layer's hidden states, the same as ``BertModel(...)[0]``. ``OnnxBert`` loads a
+model folder into a session and runs it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -201,3 +207,56 @@ def encoder_graph(weights: Mapping[str, np.ndarray], shape: BertShape) -> Any:
         g.constants,
     )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def session_options(threads: int | None = None) -> Any:
+    """ONNX Runtime's options: ``threads`` threads, else ``OMP_NUM_THREADS``.
+
+    The servers run with one thread (the Makefile's ``ONE_THREAD``): they serve
+    many conversations at once, and a second thread would mostly wait. With
+    neither set, ONNX Runtime uses every core, which is what training wants.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    if threads is None:
+        given = os.environ.get("OMP_NUM_THREADS", "")
+        threads = int(given) if given.isdigit() else 0
+    if threads > 0:
+        options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Idle threads sleep instead of spinning: the cores are shared.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+class OnnxBert:
+    """A BERT model folder (``config.json``, ``model.safetensors``) in ONNX Runtime."""
+
+    def __init__(self, folder: Path, threads: int | None = None) -> None:
+        """Reads the weights and builds the session (~1 s); nothing is downloaded."""
+        import onnxruntime
+        from safetensors.numpy import load_file
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.shape = BertShape.from_config(config)
+        graph = encoder_graph(load_file(str(folder / "model.safetensors")), self.shape)
+        self._session = onnxruntime.InferenceSession(
+            graph.SerializeToString(),
+            session_options(threads),
+            providers=["CPUExecutionProvider"],
+        )
+
+    @property
+    def dim(self) -> int:
+        """The size of a hidden state."""
+        return self.shape.hidden
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The last layer's states (batch × length × dim) for word-piece ids."""
+        inputs = {
+            "input_ids": ids.astype(np.int64),
+            "position_ids": np.arange(ids.shape[1], dtype=np.int64),
+            "mask_bias": mask_bias(mask),
+        }
+        return self._session.run(["hidden"], inputs)[0]

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from components.bert_graph import BertShape, mask_bias
 from components.minilm_featurizer import encoder, model_folder
+from encoders.bert_onnx import BertShape, mask_bias
 
 TEXTS = [
     ["hi"],
@@ -28,12 +28,12 @@ def test_hidden_states_equal_tensorflow_bert(pieces):
     reference = TFBertModel.from_pretrained(str(model_folder()), local_files_only=True)
     ids, mask = pieces["input_ids"], pieces["attention_mask"]
     expected = reference(input_ids=ids, attention_mask=mask, training=False)[0].numpy()
-    got = encoder(str(model_folder())).hidden_states(ids, mask)
+    got = encoder(str(model_folder())).model.hidden_states(ids, mask)
     assert got.shape == expected.shape == (3, ids.shape[1], 384)
     real = mask.astype(bool)  # padding positions carry no meaning in either
     assert np.abs(got[real] - expected[real]).max() < 1e-4
     # The batch is padded: the short texts must not see the padding.
-    alone = encoder(str(model_folder())).hidden_states(ids[:1, :3], mask[:1, :3])
+    alone = encoder(str(model_folder())).model.hidden_states(ids[:1, :3], mask[:1, :3])
     assert np.allclose(alone[0], got[0, :3], atol=1e-4)
 
 
