@@ -29,6 +29,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import feature_stacking
 from channels.server import freeze_heap
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     from rasa.utils.tensorflow.environment import setup_tf_environment
 
     setup_tf_environment()  # TF_*_PARALLELISM_THREADS, as `rasa run` does
+    feature_stacking.install()
     agent = Agent.load(args.model)
     freeze_heap()
     logger.info("NLU server: model %s loaded", args.model)
