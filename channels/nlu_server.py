@@ -96,6 +96,14 @@ def read_token(path: str | None) -> str:
     return token
 
 
+def prepare_process() -> None:
+    """Before the model loads: TensorFlow's threads, and faster feature stacking."""
+    from rasa.utils.tensorflow.environment import setup_tf_environment
+
+    setup_tf_environment()  # TF_*_PARALLELISM_THREADS, as `rasa run` does
+    feature_stacking.install()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Loads the model and serves it until stopped."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -107,10 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     from rasa.core.agent import Agent
-    from rasa.utils.tensorflow.environment import setup_tf_environment
 
-    setup_tf_environment()  # TF_*_PARALLELISM_THREADS, as `rasa run` does
-    feature_stacking.install()
+    prepare_process()
     agent = Agent.load(args.model)
     freeze_heap()
     logger.info("NLU server: model %s loaded", args.model)

