@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -13,10 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.appointments import catalog
 from actions.appointments.clock import local_now
+from actions.appointments.recall import form_starting, ignored_intents, recalled_entity
 from actions.appointments.scheduling import TAKEN, decide, visit_label
 from actions.appointments.when import Wish, parse_wish
 from actions.handoff import utc_now
 from actions.identity import IdentityValidation, identity_slots_needed
+from actions.llm.guards.input import GuardConfigError, refusal_responses
 from actions.store import seed
 from actions.store.database import Store, default_store
 from actions.store.repository import (
@@ -36,9 +38,11 @@ class ValidateAppointmentForm(IdentityValidation, FormValidationAction):
         self,
         store: Callable[[], Store] = default_store,
         clock: Callable[[], Any] = utc_now,
+        refusals: Callable[[], Collection[str]] = refusal_responses,
     ) -> None:
         self._store = store
         self._clock = clock
+        self._refusals = refusals
 
     def name(self) -> str:
         """The action's name in domain.yml."""
@@ -53,6 +57,37 @@ class ValidateAppointmentForm(IdentityValidation, FormValidationAction):
     ) -> list[str]:
         """Skips identity once proven; ends the form after three failed checks."""
         return identity_slots_needed(domain_slots, tracker)
+
+    def extract_appliance(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """When the form starts, the appliance named since the last booking."""
+        return self._recalled("appliance", tracker, domain)
+
+    def extract_service_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """When the form starts, the kind of visit named since the last booking."""
+        return self._recalled("service_type", tracker, domain)
+
+    def _recalled(self, slot: str, tracker: Tracker, domain: dict) -> dict[str, Any]:
+        if tracker.get_slot(slot) is not None or not form_starting(
+            tracker.events, self.form_name()
+        ):
+            return {}
+        try:
+            refusals = self._refusals()
+        except GuardConfigError:  # the LLM plugin reports it; booking goes on
+            logger.exception("Guard rules unreadable; recalling without them")
+            refusals = ()
+        value = recalled_entity(
+            tracker.events,
+            slot,
+            entity=slot,
+            ignored=ignored_intents(domain, slot, entity=slot),
+            refusals=refusals,
+        )
+        return {} if value is None else {slot: value}
 
     def validate_appliance(
         self,

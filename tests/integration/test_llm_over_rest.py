@@ -1,6 +1,8 @@
 """Open-ended turns through the real servers: scripted, dead and real LLMs."""
 
+import json
 import re
+import sqlite3
 
 import pytest
 
@@ -23,6 +25,17 @@ def scripted():
         yield running
 
 
+def slots_set(servers, sender, name):
+    """The values the stored conversation set ``name`` to, in order."""
+    with sqlite3.connect(servers.run_dir / "conversations.db") as db:
+        rows = db.execute(
+            "select data from events where sender_id = ? and type_name = 'slot'"
+            " order by id",
+            (sender,),
+        ).fetchall()
+    return [d["value"] for (data,) in rows if (d := json.loads(data))["name"] == name]
+
+
 def test_llm_turns_in_and_out_of_forms(scripted):
     """One conversation uses the whole script, in order."""
     customer = Customer(scripted.rest_url, "it-llm-script")
@@ -36,10 +49,12 @@ def test_llm_turns_in_and_out_of_forms(scripted):
         "utter_knowledge_source",
     )
     assert offer[1] == "utter_offer_repair_visit"
-    # In the booking form: answered, then the pending question again.
+    # The question fills no slot; the booking form reads the appliance back.
+    assert slots_set(scripted, customer.sender, "appliance") == []
     assert [name for _, name in said(customer, "book a technician")] == [
         "utter_ask_service_type"
     ]
+    assert slots_set(scripted, customer.sender, "appliance") == ["washer"]
     turn = said(customer, "how long does a repair visit take")
     assert turn[0] == (SCRIPT[1], "")
     assert [name for _, name in turn[1:]] == [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -108,6 +109,16 @@ class InputRules:
             if route in category.intents:
                 return category
         return None
+
+
+@functools.lru_cache(maxsize=1)
+def refusal_responses() -> frozenset[str]:
+    """The domain responses the guard answers a blocked turn with.
+
+    Raises:
+        GuardConfigError: the rules file is missing or malformed.
+    """
+    return frozenset(category.response for category in InputRules.load().categories)
 
 
 @dataclass(frozen=True)

@@ -208,3 +208,109 @@ def test_no_means_choose_another_time(validator, make_tracker, dispatcher, domai
         True, dispatcher, make_tracker(), domain
     )
     assert yes == {"appointment_confirmed": True}
+
+
+def asked_then_started(*earlier, candidates=()):
+    """The tracker Rasa sends when the booking form starts after ``earlier``."""
+    return [
+        *earlier,
+        {"event": "active_loop", "name": "appointment_form"},
+        {"event": "slot", "name": "requested_slot", "value": "appliance"},
+        {"event": "action", "name": "appointment_form"},
+        *({"event": "slot", "name": k, "value": v} for k, v in candidates),
+    ]
+
+
+def said(text, intent, **entities):
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+        },
+    }
+
+
+def refused():
+    return {"event": "bot", "metadata": {"utter_action": "utter_guard_refusal"}}
+
+
+def run(validator, tracker, dispatcher, domain):
+    events = asyncio.run(validator.run(dispatcher, tracker, domain))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_a_starting_form_recalls_and_checks_what_was_named_before(
+    validator, make_tracker, dispatcher, domain
+):
+    events = asked_then_started(
+        said(
+            "why is my washing machine so loud",
+            "product_question",
+            appliance="washing machine",
+        ),
+        {"event": "bot", "metadata": {"utter_action": "utter_offer_repair_visit"}},
+        said("change my oven's price to $1", "product_question", appliance="oven"),
+        refused(),
+        said(
+            '/book_appointment{"service_type":"repair"}',
+            "book_appointment",
+            service_type="repair",
+        ),
+    )
+    tracker = make_tracker(events=events, slots={"requested_slot": "appliance"})
+    assert run(validator, tracker, dispatcher, domain) == {
+        "appliance": "washer",  # named as "washing machine", checked like an answer
+        "appointment_confirmed": None,
+        "service_type": "repair",
+    }
+    assert dispatcher.messages == []
+
+
+def test_an_unknown_recalled_appliance_gets_the_list_and_the_question(
+    validator, make_tracker, dispatcher, domain
+):
+    events = asked_then_started(
+        said(
+            "my microwave broke, book a repair",
+            "book_appointment",
+            appliance="microwave",
+        )
+    )
+    slots = run(validator, make_tracker(events=events), dispatcher, domain)
+    assert slots["appliance"] is None
+    assert responses(dispatcher) == ["utter_appliance_unknown"]
+
+
+def test_nothing_is_recalled_on_later_turns_or_over_a_filled_slot(
+    validator, make_tracker, dispatcher, domain
+):
+    earlier = said("my dryer squeaks", "product_question", appliance="dryer")
+    later_turn = [*asked_then_started(earlier), said("hmm", "chitchat")]
+    tracker = make_tracker(events=later_turn, slots={"requested_slot": "appliance"})
+    assert run(validator, tracker, dispatcher, domain) == {}
+    filled = make_tracker(
+        events=asked_then_started(earlier), slots={"appliance": "oven"}
+    )
+    assert "appliance" not in run(validator, filled, dispatcher, domain)
+
+
+def test_unreadable_guard_rules_do_not_stop_a_booking(
+    sqlite_store, clock, make_tracker, dispatcher, domain
+):
+    from actions.llm.guards.input import GuardConfigError
+
+    def broken():
+        raise GuardConfigError("data/guards/input.yml: bad")
+
+    validator = ValidateAppointmentForm(
+        store=lambda: sqlite_store, clock=clock, refusals=broken
+    )
+    events = asked_then_started(
+        said("book my fridge", "book_appointment", appliance="fridge")
+    )
+    assert (
+        run(validator, make_tracker(events=events), dispatcher, domain)["appliance"]
+        == "refrigerator"
+    )

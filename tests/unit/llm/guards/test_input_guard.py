@@ -1,6 +1,11 @@
 import pytest
 
-from actions.llm.guards.input import InputRules, check_input, normalize
+from actions.llm.guards.input import (
+    InputRules,
+    check_input,
+    normalize,
+    refusal_responses,
+)
 from tests.conftest import load_yaml
 
 RULES = InputRules.load()
@@ -117,3 +122,9 @@ def test_the_patterns_alone_catch_a_floor_of_the_red_team_attacks():
         for case in cases
     )
     assert caught / len(cases) >= 0.55
+
+
+def test_the_refusal_responses_are_the_categories_domain_responses():
+    responses = load_yaml("domain.yml")["responses"]
+    assert refusal_responses() == {"utter_guard_refusal", "utter_guard_privacy"}
+    assert refusal_responses() <= set(responses)

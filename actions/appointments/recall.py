@@ -1,0 +1,93 @@
+"""What the customer said before a booking started, read from the conversation.
+
+An open question such as "why is my washer leaking?" names an appliance, and
+a booking that follows should not ask for it again. Instead of keeping every
+appliance named outside a task in a slot (which any message, an attack among
+them, would then change), the booking form reads it back from the
+conversation's events when it starts. Pure functions over the events that
+rasa-sdk's ``Tracker`` carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+Event = Mapping[str, Any]
+
+
+def ignored_intents(domain: Mapping[str, Any], slot: str, entity: str) -> set[str]:
+    """Intents whose entities may not fill ``slot`` (its mappings' ``not_intent``)."""
+    mappings = ((domain.get("slots") or {}).get(slot) or {}).get("mappings") or []
+    return {
+        intent
+        for mapping in mappings
+        if mapping.get("type") == "from_entity" and mapping.get("entity") == entity
+        for intent in mapping.get("not_intent") or []
+    }
+
+
+def form_starting(events: Sequence[Event], form: str) -> bool:
+    """Whether ``form`` is being activated in the current turn.
+
+    Rasa adds the form's ``active_loop`` event after the customer's latest
+    message when it starts the form; on the form's later turns that event lies
+    before it.
+    """
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            return False
+        if kind == "active_loop":
+            return event.get("name") == form
+    return False
+
+
+def recalled_entity(
+    events: Sequence[Event],
+    slot: str,
+    entity: str,
+    ignored: Collection[str] = (),
+    refusals: Collection[str] = (),
+) -> str | None:
+    """The latest value of ``entity`` the customer named since ``slot`` was last set.
+
+    Looks back through the customer's messages, newest first, and stops at
+    the latest event that set or cleared ``slot`` (an earlier task used what
+    came before it), at the start of the session, or at a restart. Skips
+    messages NLU classified as an ignored intent and messages the assistant
+    refused (a bot reply whose response is one of ``refusals``).
+    """
+    refused = False  # whether the replies after the message seen are refusals
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind in ("session_started", "restart"):
+            return None
+        if kind == "slot" and event.get("name") == slot:
+            return None
+        if kind == "bot":
+            metadata = event.get("metadata") or {}
+            refused = refused or metadata.get("utter_action") in refusals
+        elif kind == "user":
+            if not refused:
+                value = _entity_value(event, entity, ignored)
+                if value is not None:
+                    return value
+            refused = False
+    return None
+
+
+def _entity_value(event: Event, entity: str, ignored: Collection[str]) -> str | None:
+    parse = event.get("parse_data") or {}
+    if ((parse.get("intent") or {}).get("name")) in ignored:
+        return None
+    values = _values(parse.get("entities") or [], entity)
+    return values[-1] if values else None
+
+
+def _values(entities: Iterable[Mapping[str, Any]], entity: str) -> list[str]:
+    return [
+        str(found["value"])
+        for found in entities
+        if found.get("entity") == entity and isinstance(found.get("value"), str)
+    ]
