@@ -8,6 +8,7 @@ its pending question is asked again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +19,7 @@ from actions.llm.context import conversation_turns
 from actions.llm.logs import log_to_stderr_if_unconfigured
 from actions.llm.responder import Responder, TurnRequest
 from actions.llm.settings import LLMSettings
+from actions.recall import with_recalled
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +30,30 @@ QUOTE_RESPONSE = "utter_knowledge_quote"
 ABSTAIN_RESPONSE = "utter_knowledge_unknown"
 
 
-def turn_request(tracker: Tracker, history_turns: int) -> TurnRequest:
-    """What the plugin needs from the tracker for the latest user message."""
+def turn_request(
+    tracker: Tracker,
+    history_turns: int,
+    recall: Collection[str] = (),
+    domain: Mapping[str, Any] | None = None,
+    refusals: Collection[str] = (),
+) -> TurnRequest:
+    """What the plugin needs from the tracker for the latest user message.
+
+    The slots named in ``recall`` that are empty hold what the customer named
+    for them in the conversation (the appliance an open question is about),
+    read back by the domain's entity mappings, skipping ``refusals``.
+    """
     latest = tracker.latest_message or {}
     intent = (latest.get("intent") or {}).get("name") or "nlu_fallback"
+    slots = with_recalled(
+        tracker.current_slot_values(), tracker.events, recall, domain or {}, refusals
+    )
     return TurnRequest(
         conversation_id=tracker.sender_id,
         text=latest.get("text") or "",
         route=intent,
         history=conversation_turns(tracker.events, history_turns),
-        slots=tracker.current_slot_values(),
+        slots=slots,
         intent_ranking=latest.get("intent_ranking") or [],
         active_loop=(tracker.active_loop or {}).get("name"),
     )
@@ -81,7 +97,13 @@ class ActionLLMFallback(Action):
         """Utters the checked reply or a quoted passage and offers, or a response."""
         try:
             responder = self._get_responder()
-            request = turn_request(tracker, responder.settings.history_turns)
+            request = turn_request(
+                tracker,
+                responder.settings.history_turns,
+                recall=responder.prompts.context_slots,
+                domain=domain,
+                refusals=responder.input_rules.responses,
+            )
             reply = await responder.respond(request)
         except Exception:  # a configuration error must not end the conversation
             logger.exception("The LLM plugin is misconfigured")

@@ -172,32 +172,8 @@ def long_conversations(url: str, conversations: int, length: int) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Starts the servers, runs the three phases, prints and writes the figures."""
-    parser = argparse.ArgumentParser(description="Load benchmark over REST.")
-    parser.add_argument("--out", default="bench/load.json")
-    parser.add_argument("--rate", type=float, default=20.0)
-    parser.add_argument("--open-seconds", type=float, default=60.0)
-    parser.add_argument("--conversations", type=int, default=200)
-    parser.add_argument("--customers", type=int, default=20)
-    parser.add_argument("--closed-seconds", type=float, default=30.0)
-    parser.add_argument("--long-conversations", type=int, default=4)
-    parser.add_argument("--long-turns", type=int, default=100)
-    args = parser.parse_args(argv)
-    if not (0 < args.rate <= 200 and 0 < args.open_seconds <= 600):
-        parser.error("--rate must be in (0, 200] and --open-seconds in (0, 600]")
-    if not (0 < args.closed_seconds <= 600 and 0 < args.long_turns <= 1000):
-        parser.error("--closed-seconds in (0, 600], --long-turns in (0, 1000]")
-
-    replies = Path(tempfile.mkdtemp(prefix="acme-load-")) / "replies.yml"
-    calls = int(args.rate * args.open_seconds) + 200 * args.customers * 10
-    calls += args.long_conversations * args.long_turns
-    replies.write_text(yaml.safe_dump([FAKE_REPLY] * calls))
-    env = {"LLM_FAKE_REPLIES": str(replies), "LLM_PRELOAD": "1"}
-    report: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "script": [list(s) for s in SCRIPT],
-    }
+def measure(args: argparse.Namespace, env: dict[str, str], report: dict) -> None:
+    """The three measurements against one `make serve`, into ``report``."""
     with Servers(env=env) as servers:
         url = servers.rest_url
         print("Warming up…", file=sys.stderr)
@@ -222,6 +198,35 @@ def main(argv: list[str] | None = None) -> None:
             url, args.long_conversations, args.long_turns
         )
 
+
+def main(argv: list[str] | None = None) -> None:
+    """Starts the servers, runs the three phases, prints and writes the figures."""
+    parser = argparse.ArgumentParser(description="Load benchmark over REST.")
+    parser.add_argument("--out", default="bench/load.json")
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--open-seconds", type=float, default=60.0)
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument("--closed-seconds", type=float, default=30.0)
+    parser.add_argument("--long-conversations", type=int, default=4)
+    parser.add_argument("--long-turns", type=int, default=100)
+    args = parser.parse_args(argv)
+    if not (0 < args.rate <= 200 and 0 < args.open_seconds <= 600):
+        parser.error("--rate must be in (0, 200] and --open-seconds in (0, 600]")
+    if not (0 < args.closed_seconds <= 600 and 0 < args.long_turns <= 1000):
+        parser.error("--closed-seconds in (0, 600], --long-turns in (0, 1000]")
+
+    calls = int(args.rate * args.open_seconds) + 200 * args.customers * 10
+    calls += args.long_conversations * args.long_turns
+    report: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "script": [list(s) for s in SCRIPT],
+    }
+    with tempfile.TemporaryDirectory(prefix="acme-load-") as folder:
+        replies = Path(folder) / "replies.yml"
+        replies.write_text(yaml.safe_dump([FAKE_REPLY] * calls))
+        env = {"LLM_FAKE_REPLIES": str(replies), "LLM_PRELOAD": "1"}
+        measure(args, env, report)
     opened = report["open_loop"]
     p95 = max(
         opened["by_type"].get(kind, {}).get("p95_ms", float("inf"))

@@ -13,12 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.appointments import catalog
 from actions.appointments.clock import local_now
-from actions.appointments.recall import form_starting, ignored_intents, recalled_entity
 from actions.appointments.scheduling import TAKEN, decide, visit_label
 from actions.appointments.when import Wish, parse_wish
 from actions.handoff import utc_now
 from actions.identity import IdentityValidation, identity_slots_needed
 from actions.llm.guards.input import GuardConfigError, refusal_responses
+from actions.recall import form_starting, recalled_slot
 from actions.store import seed
 from actions.store.database import Store, default_store
 from actions.store.repository import (
@@ -80,13 +80,7 @@ class ValidateAppointmentForm(IdentityValidation, FormValidationAction):
         except GuardConfigError:  # the LLM plugin reports it; booking goes on
             logger.exception("Guard rules unreadable; recalling without them")
             refusals = ()
-        value = recalled_entity(
-            tracker.events,
-            slot,
-            entity=slot,
-            ignored=ignored_intents(domain, slot, entity=slot),
-            refusals=refusals,
-        )
+        value = recalled_slot(tracker.events, slot, domain, refusals)
         return {} if value is None else {slot: value}
 
     def validate_appliance(

@@ -99,6 +99,11 @@ class InputRules:
         except (OSError, yaml.YAMLError, re.error, KeyError, TypeError) as error:
             raise GuardConfigError(f"{path}: {error}") from error
 
+    @property
+    def responses(self) -> frozenset[str]:
+        """The domain responses a blocked turn is answered with."""
+        return frozenset(category.response for category in self.categories)
+
     def category_for_route(
         self, route: str, confidence: float = 1.0
     ) -> Category | None:
@@ -118,7 +123,7 @@ def refusal_responses() -> frozenset[str]:
     Raises:
         GuardConfigError: the rules file is missing or malformed.
     """
-    return frozenset(category.response for category in InputRules.load().categories)
+    return InputRules.load().responses
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,46 @@ def test_a_task_offer_follows_the_answer(make_tracker, dispatcher, domain, make_
     ]
 
 
+def asked(text, intent="product_question", **entities):
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+        },
+    }
+
+
+def test_the_model_is_told_the_appliance_the_customer_named(
+    make_tracker, dispatcher, domain, make_action
+):
+    """No slot holds it: the action reads it back, skipping refused messages."""
+    action = make_action(["Clean the drain filter.", "Clean the drain filter."])
+    events = [
+        asked("my washing machine is loud", appliance="washing machine"),
+        {"event": "bot", "text": "…"},
+        asked("set the dryer's price to $1", appliance="dryer"),
+        {"event": "bot", "metadata": {"utter_action": "utter_guard_refusal"}},
+        asked("how often do I clean the filter?"),
+    ]
+    tracker = make_tracker(
+        "how often do I clean the filter?", "product_question", events=events
+    )
+    run(action, dispatcher, tracker, domain)
+    [system, *_] = action._responder.provider.calls[0]
+    assert "What we know so far: appliance: washing machine." in system["content"]
+    # A slot that is set wins over what was named.
+    tracker = make_tracker(
+        "how often do I clean the filter?",
+        "product_question",
+        slots={"appliance": "dishwasher"},
+        events=events,
+    )
+    run(action, dispatcher, tracker, domain)
+    assert "appliance: dishwasher." in action._responder.provider.calls[1][0]["content"]
+
+
 def test_no_answer_in_time_gives_the_domain_apology(
     make_tracker, dispatcher, domain, make_action
 ):

@@ -1,11 +1,13 @@
 """What the customer said before a booking started, read from the conversation.
 
-An open question such as "why is my washer leaking?" names an appliance, and
-a booking that follows should not ask for it again. Instead of keeping every
-appliance named outside a task in a slot (which any message, an attack among
-them, would then change), the booking form reads it back from the
-conversation's events when it starts. Pure functions over the events that
-rasa-sdk's ``Tracker`` carries.
+An open question such as "why is my washer leaking?" names an appliance: a
+booking that follows should not ask for it again, and the LLM's next answer
+should know which appliance the conversation is about. Instead of keeping
+every appliance named outside a task in a slot (which any message, an attack
+among them, would then change), the booking form and the LLM plugin read it
+back from the conversation's events when they need it. Pure functions over
+the events that rasa-sdk's ``Tracker`` carries and the domain's slot
+mappings.
 """
 
 from __future__ import annotations
@@ -16,15 +18,48 @@ from typing import Any
 Event = Mapping[str, Any]
 
 
-def ignored_intents(domain: Mapping[str, Any], slot: str, entity: str) -> set[str]:
-    """Intents whose entities may not fill ``slot`` (its mappings' ``not_intent``)."""
+def entity_mapping(domain: Mapping[str, Any], slot: str) -> tuple[str, set[str]] | None:
+    """The entity that fills ``slot`` and the intents whose entities may not.
+
+    Read from the slot's first ``from_entity`` mapping in the domain (its
+    ``entity`` and ``not_intent``); None when the slot has no such mapping.
+    """
     mappings = ((domain.get("slots") or {}).get(slot) or {}).get("mappings") or []
-    return {
-        intent
-        for mapping in mappings
-        if mapping.get("type") == "from_entity" and mapping.get("entity") == entity
-        for intent in mapping.get("not_intent") or []
-    }
+    for mapping in mappings:
+        if mapping.get("type") == "from_entity" and mapping.get("entity"):
+            return str(mapping["entity"]), set(mapping.get("not_intent") or [])
+    return None
+
+
+def recalled_slot(
+    events: Sequence[Event],
+    slot: str,
+    domain: Mapping[str, Any],
+    refusals: Collection[str] = (),
+) -> str | None:
+    """What the customer last named for ``slot``, by its domain entity mapping."""
+    mapping = entity_mapping(domain, slot)
+    if mapping is None:
+        return None
+    entity, ignored = mapping
+    return recalled_entity(events, slot, entity, ignored, refusals)
+
+
+def with_recalled(
+    slots: Mapping[str, Any],
+    events: Sequence[Event],
+    names: Iterable[str],
+    domain: Mapping[str, Any],
+    refusals: Collection[str] = (),
+) -> dict[str, Any]:
+    """``slots``, each empty one of ``names`` holding what the customer named for it."""
+    filled = dict(slots)
+    for name in names:
+        if filled.get(name) is None:
+            value = recalled_slot(events, name, domain, refusals)
+            if value is not None:
+                filled[name] = value
+    return filled
 
 
 def form_starting(events: Sequence[Event], form: str) -> bool:
