@@ -1,13 +1,14 @@
-"""What the customer said before a booking started, read from the conversation.
+"""What the customer named earlier, read back from the conversation's events.
 
 An open question such as "why is my washer leaking?" names an appliance: a
 booking that follows should not ask for it again, and the LLM's next answer
 should know which appliance the conversation is about. Instead of keeping
 every appliance named outside a task in a slot (which any message, an attack
 among them, would then change), the booking form and the LLM plugin read it
-back from the conversation's events when they need it. Pure functions over
-the events that rasa-sdk's ``Tracker`` carries and the domain's slot
-mappings.
+back from the conversation's events when they need it: those of the recent
+turns that the tracker store hands over (``max_turns`` in endpoints.yml).
+Pure functions over the events that rasa-sdk's ``Tracker`` carries and the
+domain's slot mappings.
 """
 
 from __future__ import annotations
