@@ -79,6 +79,19 @@ def form_starting(events: Sequence[Event], form: str) -> bool:
     return False
 
 
+def named_earlier(events: Sequence[Event], entity: str, value: Any) -> bool:
+    """Whether ``value`` comes from before the latest message, which does not name it.
+
+    False when there is no customer message, or when the latest one names
+    ``value`` as ``entity``.
+    """
+    for event in reversed(events):
+        if event.get("event") == "user":
+            entities = (event.get("parse_data") or {}).get("entities") or []
+            return value not in _values(entities, entity)
+    return False
+
+
 def recalled_entity(
     events: Sequence[Event],
     slot: str,

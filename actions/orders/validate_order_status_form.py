@@ -10,6 +10,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.recall import form_starting, named_earlier
 from actions.store.database import Store, default_store
 from actions.store.repository import find_order, normalize_order_number, proves_identity
 from actions.verification import (
@@ -49,10 +50,17 @@ class ValidateOrderStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        """Normalizes ``a1234`` to ``A-1234``; re-asks for anything else."""
+        """Normalizes ``a1234`` to ``A-1234``; re-asks for anything else.
+
+        A malformed value left over from an earlier message (an error code
+        that NLU took for an order number in an open question) is dropped
+        without a word when the form starts: the customer never gave it as an
+        order number, and the form simply asks for one.
+        """
         number = normalize_order_number(first_text(slot_value))
         if number is None:
-            dispatcher.utter_message(response="utter_order_number_invalid")
+            if not self._left_over(tracker, slot_value):
+                dispatcher.utter_message(response="utter_order_number_invalid")
             return {"order_number": None}
         slots: dict[str, Any] = {"order_number": number}
         customer = verified_customer(tracker)
@@ -63,6 +71,11 @@ class ValidateOrderStatusForm(FormValidationAction):
             except SQLAlchemyError:
                 logger.exception("Store unavailable while checking %s", number)
         return slots
+
+    def _left_over(self, tracker: Tracker, value: Any) -> bool:
+        return form_starting(tracker.events, self.form_name()) and named_earlier(
+            tracker.events, "order_number", value
+        )
 
     def validate_order_verification(
         self,

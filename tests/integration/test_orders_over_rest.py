@@ -22,6 +22,16 @@ def test_tracking_an_order_from_the_first_message(customer):
     assert "A-1234" in status and "UPS" in status and "1Z999AA10123456784" in status
 
 
+def test_an_error_code_in_an_open_question_is_not_taken_for_the_order(customer):
+    """NLU may tag "c5" as an order number; the form must not blame the customer."""
+    customer.say("what does c5 mean on the dishwasher?")
+    assert replies(customer, "ok, and where is my order?") == ["utter_ask_order_number"]
+    assert replies(customer, "c5") == [
+        "utter_order_number_invalid",
+        "utter_ask_order_number",
+    ]
+
+
 def test_a_verified_customer_asks_about_another_of_their_orders(customer):
     customer.say("track order A-1234")
     customer.say("dana.whitfield@example.com")

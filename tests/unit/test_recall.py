@@ -5,6 +5,7 @@ import pytest
 from actions.recall import (
     entity_mapping,
     form_starting,
+    named_earlier,
     recalled_entity,
     with_recalled,
 )
@@ -153,3 +154,14 @@ def test_empty_slots_are_filled_from_the_conversation_set_ones_are_kept():
     assert kept == {"appliance": "oven"}
     assert with_recalled(slots, events, ["order_number"], domain) == slots
     assert with_recalled(slots, [], ["appliance"], domain) == slots
+
+
+def test_a_value_is_named_earlier_when_the_latest_message_does_not_name_it():
+    earlier = [user("what does c5 mean", order_number="c5"), bot()]
+    assert named_earlier(
+        [*earlier, user("where is my order", "track_order")], "order_number", "c5"
+    )
+    assert not named_earlier(
+        [*earlier, user("order c5", order_number="c5")], "order_number", "c5"
+    )
+    assert not named_earlier([], "order_number", "c5")

@@ -134,3 +134,57 @@ def test_a_dead_database_lets_the_form_finish_without_verifying(
     assert validator.validate_order_number(
         "a1234", dispatcher, make_tracker(slots={"verified_customer_id": "1"}), domain
     ) == {"order_number": "A-1234"}
+
+
+def said(text, intent, **entities):
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+        },
+    }
+
+
+def starting(*messages):
+    """The events Rasa sends when the order form starts after ``messages``."""
+    return [
+        *messages,
+        {"event": "active_loop", "name": "order_status_form"},
+        {"event": "action", "name": "order_status_form"},
+    ]
+
+
+def test_a_malformed_number_from_an_earlier_message_is_dropped_quietly(
+    validator, dispatcher, make_tracker, domain
+):
+    events = starting(
+        said(
+            "what does c5 mean on the dishwasher?",
+            "product_question",
+            order_number="c5",
+        ),
+        {"event": "bot", "text": "…"},
+        said("and where is my order?", "track_order"),
+    )
+    slots = validator.validate_order_number(
+        "c5", dispatcher, make_tracker(events=events), domain
+    )
+    assert slots == {"order_number": None}
+    assert dispatcher.messages == []  # the form just asks for the number
+
+
+def test_a_malformed_number_in_the_starting_message_is_explained(
+    validator, dispatcher, make_tracker, domain
+):
+    events = starting(said("where is my order c5", "track_order", order_number="c5"))
+    slots = validator.validate_order_number(
+        "c5", dispatcher, make_tracker(events=events), domain
+    )
+    assert slots == {"order_number": None}
+    assert responses(dispatcher) == ["utter_order_number_invalid"]
+    # On the form's later turns every malformed answer is explained.
+    answered = make_tracker(events=[*events, said("c5", "inform")])
+    validator.validate_order_number("c5", dispatcher, answered, domain)
+    assert responses(dispatcher) == ["utter_order_number_invalid"] * 2
