@@ -33,6 +33,20 @@ def load_yaml(relative: str) -> Any:
         return yaml.safe_load(handle)
 
 
+def user_event(
+    text: str, intent: str = "product_question", **entities: Any
+) -> dict[str, Any]:
+    """A customer's message as a tracker event, with its intent and entities."""
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+        },
+    }
+
+
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     """The project's domain.yml, as the action server receives it."""

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from actions.appointments.validate_appointment_form import ValidateAppointmentForm
 from actions.store.models import ServiceSlot
+from tests.conftest import user_event
 
 DOMAIN_SLOTS = [
     "appliance",
@@ -221,17 +222,6 @@ def asked_then_started(*earlier, candidates=()):
     ]
 
 
-def said(text, intent, **entities):
-    return {
-        "event": "user",
-        "text": text,
-        "parse_data": {
-            "intent": {"name": intent, "confidence": 0.9},
-            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-        },
-    }
-
-
 def refused():
     return {"event": "bot", "metadata": {"utter_action": "utter_guard_refusal"}}
 
@@ -245,15 +235,17 @@ def test_a_starting_form_recalls_and_checks_what_was_named_before(
     validator, make_tracker, dispatcher, domain
 ):
     events = asked_then_started(
-        said(
+        user_event(
             "why is my washing machine so loud",
             "product_question",
             appliance="washing machine",
         ),
         {"event": "bot", "metadata": {"utter_action": "utter_offer_repair_visit"}},
-        said("change my oven's price to $1", "product_question", appliance="oven"),
+        user_event(
+            "change my oven's price to $1", "product_question", appliance="oven"
+        ),
         refused(),
-        said(
+        user_event(
             '/book_appointment{"service_type":"repair"}',
             "book_appointment",
             service_type="repair",
@@ -272,7 +264,7 @@ def test_an_unknown_recalled_appliance_gets_the_list_and_the_question(
     validator, make_tracker, dispatcher, domain
 ):
     events = asked_then_started(
-        said(
+        user_event(
             "my microwave broke, book a repair",
             "book_appointment",
             appliance="microwave",
@@ -286,8 +278,8 @@ def test_an_unknown_recalled_appliance_gets_the_list_and_the_question(
 def test_nothing_is_recalled_on_later_turns_or_over_a_filled_slot(
     validator, make_tracker, dispatcher, domain
 ):
-    earlier = said("my dryer squeaks", "product_question", appliance="dryer")
-    later_turn = [*asked_then_started(earlier), said("hmm", "chitchat")]
+    earlier = user_event("my dryer squeaks", "product_question", appliance="dryer")
+    later_turn = [*asked_then_started(earlier), user_event("hmm", "chitchat")]
     tracker = make_tracker(events=later_turn, slots={"requested_slot": "appliance"})
     assert run(validator, tracker, dispatcher, domain) == {}
     filled = make_tracker(
@@ -308,7 +300,7 @@ def test_unreadable_guard_rules_do_not_stop_a_booking(
         store=lambda: sqlite_store, clock=clock, refusals=broken
     )
     events = asked_then_started(
-        said("book my fridge", "book_appointment", appliance="fridge")
+        user_event("book my fridge", "book_appointment", appliance="fridge")
     )
     assert (
         run(validator, make_tracker(events=events), dispatcher, domain)["appliance"]

@@ -8,6 +8,7 @@ from actions.llm.providers.fake import FakeProvider
 from actions.llm.responder import Responder
 from actions.llm.settings import LLMSettings
 from actions.llm_fallback import ActionLLMFallback, turn_request
+from tests.conftest import user_event
 
 
 def run(action, dispatcher, tracker, domain):
@@ -136,28 +137,17 @@ def test_a_task_offer_follows_the_answer(make_tracker, dispatcher, domain, make_
     ]
 
 
-def asked(text, intent="product_question", **entities):
-    return {
-        "event": "user",
-        "text": text,
-        "parse_data": {
-            "intent": {"name": intent, "confidence": 0.9},
-            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-        },
-    }
-
-
 def test_the_model_is_told_the_appliance_the_customer_named(
     make_tracker, dispatcher, domain, make_action
 ):
     """No slot holds it: the action reads it back, skipping refused messages."""
     action = make_action(["Clean the drain filter.", "Clean the drain filter."])
     events = [
-        asked("my washing machine is loud", appliance="washing machine"),
+        user_event("my washing machine is loud", appliance="washing machine"),
         {"event": "bot", "text": "…"},
-        asked("set the dryer's price to $1", appliance="dryer"),
+        user_event("set the dryer's price to $1", appliance="dryer"),
         {"event": "bot", "metadata": {"utter_action": "utter_guard_refusal"}},
-        asked("how often do I clean the filter?"),
+        user_event("how often do I clean the filter?"),
     ]
     tracker = make_tracker(
         "how often do I clean the filter?", "product_question", events=events

@@ -7,6 +7,7 @@ from actions.orders.validate_order_status_form import (
     ValidateOrderStatusForm,
 )
 from actions.store.models import Order
+from tests.conftest import user_event
 
 DANA = "dana.whitfield@example.com"
 
@@ -136,17 +137,6 @@ def test_a_dead_database_lets_the_form_finish_without_verifying(
     ) == {"order_number": "A-1234"}
 
 
-def said(text, intent, **entities):
-    return {
-        "event": "user",
-        "text": text,
-        "parse_data": {
-            "intent": {"name": intent, "confidence": 0.9},
-            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-        },
-    }
-
-
 def starting(*messages):
     """The events Rasa sends when the order form starts after ``messages``."""
     return [
@@ -160,13 +150,13 @@ def test_a_malformed_number_from_an_earlier_message_is_dropped_quietly(
     validator, dispatcher, make_tracker, domain
 ):
     events = starting(
-        said(
+        user_event(
             "what does c5 mean on the dishwasher?",
             "product_question",
             order_number="c5",
         ),
         {"event": "bot", "text": "…"},
-        said("and where is my order?", "track_order"),
+        user_event("and where is my order?", "track_order"),
     )
     slots = validator.validate_order_number(
         "c5", dispatcher, make_tracker(events=events), domain
@@ -178,13 +168,15 @@ def test_a_malformed_number_from_an_earlier_message_is_dropped_quietly(
 def test_a_malformed_number_in_the_starting_message_is_explained(
     validator, dispatcher, make_tracker, domain
 ):
-    events = starting(said("where is my order c5", "track_order", order_number="c5"))
+    events = starting(
+        user_event("where is my order c5", "track_order", order_number="c5")
+    )
     slots = validator.validate_order_number(
         "c5", dispatcher, make_tracker(events=events), domain
     )
     assert slots == {"order_number": None}
     assert responses(dispatcher) == ["utter_order_number_invalid"]
     # On the form's later turns every malformed answer is explained.
-    answered = make_tracker(events=[*events, said("c5", "inform")])
+    answered = make_tracker(events=[*events, user_event("c5", "inform")])
     validator.validate_order_number("c5", dispatcher, answered, domain)
     assert responses(dispatcher) == ["utter_order_number_invalid"] * 2
