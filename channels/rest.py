@@ -16,7 +16,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from channels import action_validation
+from channels import action_calls, action_validation
 from channels.limits import (
     DEFAULT_MAX_MESSAGE_CHARS,
     Handler,
@@ -49,6 +49,7 @@ class StrictRestInput(RestInput):
 
     def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> None:
         action_validation.install()
+        action_calls.install()
         self.server = ServerRef()
         self.limit = MessageLimit(max_message_chars, self.server)
         self.retry = RetrySafeHandler(self.server)

@@ -13,6 +13,8 @@ from typing import Any
 
 from sanic import Blueprint, Sanic
 
+from channels import action_calls
+
 
 def freeze_heap() -> None:
     """Takes every object alive now out of the garbage collector's sight.
@@ -43,6 +45,10 @@ class ServerRef:
         @blueprint.listener("after_server_start")
         async def freeze_model(_app: Sanic, _loop: Any) -> None:
             freeze_heap()
+
+        @blueprint.listener("before_server_stop")
+        async def close_connections(_app: Sanic, _loop: Any) -> None:
+            await action_calls.close_sessions()
 
         return blueprint
 

@@ -18,7 +18,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import action_validation
+from channels import action_calls, action_validation
 from channels.limits import (
     DEFAULT_MAX_MESSAGE_CHARS,
     Handler,
@@ -122,6 +122,7 @@ class LimitedSocketIOInput(SocketIOInput):
     ) -> None:
         super().__init__(*args, **kwargs)
         action_validation.install()
+        action_calls.install()
         self.limit = MessageLimit(max_message_chars)
 
     @classmethod
