@@ -214,3 +214,47 @@ def test_events_read_back_as_rasa_reads_them():
     for read in (events_from_dicts, deserialise_events):
         with pytest.raises(ValueError):
             read(unknown)
+
+
+def test_a_short_conversation_is_saved_without_counting_and_loses_nothing(store):
+    stored = conversation(3)
+    run(store.save(full_tracker(stored)))
+    for n in range(4):
+        tracker = run(store.retrieve("c"))
+        assert list(tracker.events) == stored  # whole: shorter than the window
+        assert new_events(tracker) == []
+        added = turn("greet", "utter_greet", f"short {n}")
+        for event in added:
+            tracker.update(event)
+        run(store.save(tracker))
+        run(store.save(tracker))  # again: nothing is written twice
+        stored += added
+        assert list(run(store.retrieve_full_tracker("c")).events) == stored
+    # The marker that says what is stored is never written to the database.
+    with store.engine.connect() as connection:
+        datas = connection.exec_driver_sql("SELECT data FROM events").scalars()
+        assert not any("acme_window" in data for data in datas)
+
+
+def test_a_conversation_without_a_session_start_is_saved_the_way_rasa_saves(store):
+    events = conversation(2)[2:]  # no session start
+    run(store.save(full_tracker(events)))
+    tracker = run(store.retrieve("c"))
+    assert new_events(tracker) is None
+    added = turn("greet", "utter_greet", "hi")
+    for event in added:
+        tracker.update(event)
+    run(store.save(tracker))
+    run(store.save(tracker))
+    assert list(run(store.retrieve_full_tracker("c")).events) == events + added
+
+
+def test_the_latest_session_is_read_as_rasa_reads_it(store, tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    first, second = conversation(4), conversation(3)
+    run(store.save(full_tracker(first + second)))
+    ours = run(store.retrieve("c"))
+    rasa = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "c.db"))
+    assert list(ours.events) == list(run(rasa.retrieve("c")).events) == second
+    assert run(store.retrieve("nobody")) is None
