@@ -9,12 +9,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.bounded_tokenizer import BoundedWhitespaceTokenizer
 from components.linear_intent_classifier import (
     LinearIntentClassifier,
+    message_scores,
     message_vectors,
     softmax,
 )
@@ -152,3 +154,60 @@ def test_messages_without_text_keep_their_intent(tmp_path):
     message = Message(data={"intent": "greet"})
     classifier.process([message])
     assert message.get("intent") == "greet"
+
+
+def _sparse_row(rng, width, entries):
+    """A 1 x width COO row with repeated coordinates (they add up)."""
+    cols = rng.integers(0, width, entries)
+    if entries:
+        cols[: entries // 3 + 1] = cols[0]  # duplicates
+    data = rng.normal(0, 3, entries)
+    return scipy.sparse.coo_matrix((data, (np.zeros(entries, int), cols)), (1, width))
+
+
+def test_message_scores_equal_the_stacked_vectors_times_the_weights():
+    rng = np.random.default_rng(7)
+    width, dense_width, intents = 500, 16, 6
+    coef = rng.normal(size=(width + dense_width, intents))
+    intercept = rng.normal(size=intents)
+    for entries in (0, 1, 9, 40):
+        sparse = _sparse_row(rng, width, entries)
+        dense = rng.normal(size=(1, dense_width)).astype(np.float32)
+        expected = message_vectors(sparse, dense, 2.0) @ coef + intercept
+        got = message_scores(sparse, dense, 2.0, coef, intercept)
+        np.testing.assert_allclose(got, np.asarray(expected).ravel(), rtol=1e-12)
+
+
+def test_the_classifier_scores_each_message_as_the_stacked_vectors_do():
+    from rasa.shared.nlu.training_data.features import Features
+
+    rng = np.random.default_rng(3)
+    width, dense_width = 40, 8
+    intents = np.array(["a", "b", "c"])
+    weights = {
+        "coef": rng.normal(size=(3, width + dense_width)).astype(np.float32),
+        "intercept": rng.normal(size=3).astype(np.float32),
+        "intents": intents,
+    }
+    classifier = LinearIntentClassifier(
+        LinearIntentClassifier.get_default_config(), None, Resource("x"), weights
+    )
+    messages = []
+    for n in range(4):
+        message = Message.build(text=f"text {n}")
+        sparse = _sparse_row(rng, width, 6)
+        dense = rng.normal(size=(1, dense_width))
+        message.add_features(Features(sparse, "sentence", TEXT, "cv"))
+        message.add_features(Features(dense, "sentence", TEXT, "minilm"))
+        messages.append(message)
+    coef, intercept = classifier._scorer
+    expected = np.asarray(classifier._vectors(messages) @ coef) + intercept
+
+    def stacked(_messages):
+        raise AssertionError("messages with both blocks are scored one by one")
+
+    classifier._vectors = stacked
+    np.testing.assert_allclose(classifier._scores(messages), expected, rtol=1e-12)
+    classifier.process(messages)
+    best = intents[np.argmax(expected, axis=1)]
+    assert [m.get("intent")["name"] for m in messages] == list(best)
