@@ -17,10 +17,13 @@ a ``max_history`` and the actions look at) are the same as in the full tracker.
 The snapshot is saved too (table ``tracker_windows``: the snapshot's events
 and the id of the last event it covers), in the same transaction as the
 turn's events, so the next turn reads the snapshot and the events after it:
-a bounded read, whatever the conversation's length. A marker in the
-snapshot's ``SessionStarted`` says how many of the tracker's events are stored
-already, so nothing is written twice or lost. The whole conversation stays in
-the ``events`` table (``retrieve_full_tracker``, the HTTP API, exports).
+a bounded read, whatever the conversation's length. A marker on the
+tracker's first ``SessionStarted`` (the snapshot's, or in a conversation
+shorter than the window its own) says how many of the tracker's events are
+stored already, so a save appends exactly the new ones without counting the
+stored ones first; the marker itself is never written. The whole conversation
+stays in the ``events`` table (``retrieve_full_tracker``, the HTTP API,
+exports).
 """
 
 from __future__ import annotations
