@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 WEIGHTS_FILE = "weights.npz"
 
 
+def damp(counts: np.ndarray) -> np.ndarray:
+    """Sparse feature values on a log scale, sign kept: ``log1p(|x|) * sign(x)``."""
+    return np.log1p(np.abs(counts)) * np.sign(counts)
+
+
 def message_vectors(
     sparse: scipy.sparse.spmatrix | None,
     dense: np.ndarray | None,
@@ -48,7 +53,7 @@ def message_vectors(
     blocks = []
     if sparse is not None:
         damped = scipy.sparse.csr_matrix(sparse, dtype=np.float64)
-        damped.data = np.log1p(np.abs(damped.data)) * np.sign(damped.data)
+        damped.data = damp(damped.data)
         blocks.append(_unit_rows(damped))
     if dense is not None:
         rows = np.asarray(dense, dtype=np.float64)
@@ -73,7 +78,7 @@ def message_scores(
     classifier's time per parse). ``sparse`` and ``dense`` are one row each.
     """
     row = scipy.sparse.csr_matrix(sparse, dtype=np.float64)  # sums duplicates
-    damped = np.log1p(np.abs(row.data)) * np.sign(row.data)
+    damped = damp(row.data)
     norm = max(float(np.sqrt(np.dot(damped, damped))), 1e-12)
     width = row.shape[1]
     scores = (damped / norm) @ coef[row.indices]
