@@ -3,6 +3,7 @@
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.diet_classifier import DIET
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
@@ -13,28 +14,67 @@ from components.bounded_tokenizer import BoundedWhitespaceTokenizer
 from components.entity_diet import EntityDIETClassifier, has_entities
 
 
+class Trained:
+    """A tokenizer, count vectors and an EntityDIETClassifier trained on examples."""
+
+    def __init__(self, tmp_path, examples, **options):
+        self.storage = LocalModelStorage(tmp_path)
+        self.context = ExecutionContext(graph_schema=None, node_name="diet")
+        self.tokenizer = BoundedWhitespaceTokenizer(
+            BoundedWhitespaceTokenizer.get_default_config()
+        )
+        self.featurizer = CountVectorsFeaturizer.create(
+            CountVectorsFeaturizer.get_default_config(),
+            self.storage,
+            Resource("cv"),
+            self.context,
+        )
+        data = TrainingData(examples)
+        self.tokenizer.process_training_data(data)
+        self.featurizer.train(data)
+        self.featurizer.process_training_data(data)
+        self.config = {
+            **EntityDIETClassifier.get_default_config(),
+            "epochs": 40,
+            **options,
+        }
+        self.resource = Resource("diet")
+        EntityDIETClassifier.create(
+            self.config, self.storage, self.resource, self.context
+        ).train(data)
+
+    def load(self):
+        return EntityDIETClassifier.load(
+            self.config, self.storage, self.resource, self.context
+        )
+
+    def parse(self, diet, text):
+        message = Message.build(text=text)
+        self.tokenizer.process([message])
+        self.featurizer.process([message])
+        diet.process([message])
+        return message
+
+
 def train_and_parse(tmp_path, examples, text, **options):
-    storage = LocalModelStorage(tmp_path)
-    context = ExecutionContext(graph_schema=None, node_name="diet")
-    tokenizer = BoundedWhitespaceTokenizer(
-        BoundedWhitespaceTokenizer.get_default_config()
-    )
-    featurizer = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("cv"), context
-    )
-    data = TrainingData(examples)
-    tokenizer.process_training_data(data)
-    featurizer.train(data)
-    featurizer.process_training_data(data)
-    config = {**EntityDIETClassifier.get_default_config(), "epochs": 40, **options}
-    resource = Resource("diet")
-    EntityDIETClassifier.create(config, storage, resource, context).train(data)
-    diet = EntityDIETClassifier.load(config, storage, resource, context)
-    message = Message.build(text=text)
-    tokenizer.process([message])
-    featurizer.process([message])
-    diet.process([message])
-    return message
+    trained = Trained(tmp_path, examples, **options)
+    return trained.parse(trained.load(), text)
+
+
+def appliance_examples():
+    examples = []
+    for word in ["washer", "dryer", "fridge", "oven", "dishwasher"]:
+        for template in ("fix my {}", "my {} is broken", "book a repair for my {}"):
+            text = template.format(word)
+            start = text.index(word)
+            entity = {
+                "start": start,
+                "end": start + len(word),
+                "value": word,
+                "entity": "appliance",
+            }
+            examples.append(Message.build(text=text, intent="book", entities=[entity]))
+    return examples
 
 
 def test_without_entity_annotations_it_trains_nothing_and_extracts_nothing(tmp_path):
@@ -49,24 +89,41 @@ def test_without_entity_annotations_it_trains_nothing_and_extracts_nothing(tmp_p
 
 
 def test_with_annotations_it_finds_entities_and_leaves_intents_alone(tmp_path):
-    appliances = ["washer", "dryer", "fridge", "oven", "dishwasher"]
-    examples = []
-    for word in appliances:
-        for template in ("fix my {}", "my {} is broken", "book a repair for my {}"):
-            text = template.format(word)
-            start = text.index(word)
-            entity = {
-                "start": start,
-                "end": start + len(word),
-                "value": word,
-                "entity": "appliance",
-            }
-            examples.append(Message.build(text=text, intent="book", entities=[entity]))
-    message = train_and_parse(tmp_path, examples, "my oven is broken")
+    message = train_and_parse(tmp_path, appliance_examples(), "my oven is broken")
     assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
         ("appliance", "oven")
     ]
     assert message.get("intent") is None
+
+
+def test_loading_for_prediction_skips_the_training_step_and_predicts_the_same(
+    tmp_path, monkeypatch
+):
+    trained = Trained(tmp_path, appliance_examples())
+    texts = ["my oven is broken", "fix my dryer", "the fridge and the washer", "hi"]
+    fits = []
+    original_fit = DIET.fit
+    monkeypatch.setattr(
+        DIET, "fit", lambda self, *a, **k: fits.append(1) or original_fit(self, *a, **k)
+    )
+
+    def entities(diet):
+        return [
+            [
+                (e["entity"], e["value"], e["start"], e["confidence_entity"])
+                for e in trained.parse(diet, text).get("entities", [])
+            ]
+            for text in texts
+        ]
+
+    fast = entities(trained.load())
+    assert fits == []
+    # Rasa's own loading: one training step builds the weights.
+    monkeypatch.setattr(EntityDIETClassifier, "model_class", staticmethod(lambda: DIET))
+    stock = entities(trained.load())
+    assert fits == [1]
+    assert fast == stock
+    assert fast[0][0][:3] == ("appliance", "oven", 3)
 
 
 def test_examples_of_skipped_intents_are_not_trained_on(tmp_path, caplog):
