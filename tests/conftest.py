@@ -23,6 +23,9 @@ os.environ["LLM_PRELOAD"] = "0"
 # No audit log from tests unless a test asks for one.
 os.environ.setdefault("LLM_AUDIT_LOG", "off")
 
+# Seconds per test file, written where TEST_PROFILE_OUT says (make test-profile).
+pytest_plugins = ("devtools.pytest_profile",)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.date(2026, 11, 30)
 

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def servers():
-    """The Rasa server (REST and socket.io channels) and the action server."""
+    """The ordinary assistant, as `make serve` starts it, once per test session.
+
+    Every test that needs nothing else shares it, each in conversations of its
+    own (``customer``); tests that need another configuration start their own.
+    """
     with Servers() as running:
         yield running
 
@@ -43,7 +48,10 @@ class Customer:
 
 @pytest.fixture
 def customer(servers, request):
-    return Customer(servers.rest_url, sender=f"it-{request.node.name}")
+    """A new conversation on the shared servers, its id unique to this run."""
+    return Customer(
+        servers.rest_url, sender=f"it-{request.node.name}-{uuid.uuid4().hex[:8]}"
+    )
 
 
 def run_bench(

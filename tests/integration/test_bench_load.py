@@ -22,7 +22,9 @@ def test_bench_load_runs_every_phase(tmp_path):
     assert figures["closed_loop"]["errors"] == 0
     long = figures["long"]
     assert long["errors"] == 0 and long["turns_each"] == 20
-    assert long["growth"] == round(long["p50_ms_turn_20"] / long["p50_ms_turn_5"], 3)
+    # The ratio of the unrounded medians: within rounding of the printed ones.
+    ratio = long["p50_ms_turn_20"] / long["p50_ms_turn_5"]
+    assert abs(long["growth"] - ratio) < 0.002
     assert set(figures["targets"]) == {
         "rule_form_p95_ms",
         "open_loop_errors",

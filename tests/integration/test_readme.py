@@ -1,8 +1,11 @@
 """Every command in the README runs, here or in the test named for it."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import textwrap
 
 import pytest
 
@@ -43,8 +46,109 @@ RUN_ELSEWHERE = {
 }
 
 
+# `make train` commands run in a small project of their own (tiny_project):
+# retraining the real model would cost minutes and replace the model file
+# under the tests that run beside this one.
+TRAINS_ELSEWHERE = re.compile(r"^make train\b")
+TINY_FILES = {
+    "config.yml": """
+        recipe: default.v1
+        language: en
+        assistant_id: tiny
+        pipeline:
+          - name: WhitespaceTokenizer
+          - name: CountVectorsFeaturizer
+          - name: LogisticRegressionClassifier
+        policies:
+          - name: RulePolicy
+    """,
+    "domain.yml": """
+        version: "3.1"
+        intents: [greet, goodbye]
+        responses:
+          utter_greet: [{text: "Hello!"}]
+          utter_goodbye: [{text: "Bye!"}]
+    """,
+    "data/nlu/nlu.yml": """
+        version: "3.1"
+        nlu:
+          - intent: greet
+            examples: |
+              - hi
+              - hello there
+              - good morning
+          - intent: goodbye
+            examples: |
+              - bye
+              - see you later
+              - good night
+    """,
+    "data/rules/rules.yml": """
+        version: "3.1"
+        rules:
+          - rule: greet
+            steps: [{intent: greet}, {action: utter_greet}]
+          - rule: goodbye
+            steps: [{intent: goodbye}, {action: utter_goodbye}]
+    """,
+    "data/stories/stories.yml": 'version: "3.1"\nstories: []\n',
+}
+
+
 def strip_comment(command):
     return command.split(" #")[0].strip()
+
+
+@pytest.fixture(scope="module")
+def tiny_project(tmp_path_factory):
+    """A small Rasa project with this project's Makefile and environment."""
+    root = tmp_path_factory.mktemp("tiny-project")
+    shutil.copy2(PROJECT_ROOT / "Makefile", root / "Makefile")
+    # copy2 keeps modification times: make must see the environment as up to date.
+    for folder in ("scripts", "requirements"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    (root / ".venv-rasa").symlink_to(PROJECT_ROOT / ".venv-rasa")
+    for name, text in TINY_FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return root
+
+
+def test_make_train_trains_skips_when_unchanged_and_retrains_with_force(tiny_project):
+    commands = [c for c in map(strip_comment, COMMANDS) if TRAINS_ELSEWHERE.match(c)]
+    assert commands == ["make train", "make train FORCE=1"]
+
+    def run(command):
+        result = subprocess.run(
+            command,
+            shell=True,
+            cwd=tiny_project,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "MAKEFLAGS": ""},
+        )
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+        return result.stdout
+
+    model = tiny_project / "models" / "acme.tar.gz"
+    assert "Training models/acme.tar.gz" in run("make train")
+    built = model.stat().st_mtime_ns
+    assert "is up to date" in run("make train")
+    assert model.stat().st_mtime_ns == built
+    assert "Training models/acme.tar.gz" in run("make train FORCE=1")
+    assert model.stat().st_mtime_ns > built
+    # A changed training file retrains without FORCE.
+    (tiny_project / "data/nlu/nlu.yml").write_text(
+        TINY_FILES["data/nlu/nlu.yml"].replace("- hi\n", "- hi\n              - hey\n")
+    )
+    assert "Training models/acme.tar.gz" in run("make train")
+
+
+def test_the_real_model_is_not_retrained_when_nothing_changed():
+    result = run_make("train")
+    assert result.returncode == 0, result.stderr
+    assert "is up to date" in result.stdout
 
 
 def test_the_readme_starts_with_the_two_commands():
@@ -78,7 +182,7 @@ def test_every_other_command_runs_as_written(tmp_path):
     ran = []
     try:
         for command in map(strip_comment, COMMANDS):
-            if command in RUN_ELSEWHERE:
+            if command in RUN_ELSEWHERE or TRAINS_ELSEWHERE.match(command):
                 continue
             shell = re.sub(r"\bmake ([\w-]+)(.*)$", rf"make \1\2 {make_args}", command)
             shell = shell.replace("localhost:5005", f"localhost:{ports.rasa_port}")
