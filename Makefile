@@ -41,6 +41,9 @@ VAL ?=
 OOS_LABEL ?=
 # `make pytest-actions` / `pytest-rasa`: more pytest arguments (-k, -x, a path).
 PYTEST_ARGS ?=
+# Worker processes for the action server's tests (pytest-xdist; 0: none). Its
+# integration tests wait on servers much of the time: a second worker uses that.
+PYTEST_WORKERS ?= 2
 # `make test SERIAL=1`: one check at a time instead of two lanes.
 SERIAL ?=
 # `make nlu-test`: the floor on held-out intent F1 (macro average).
@@ -216,7 +219,7 @@ lint: $(ACTIONS_READY) ## Lint and format-check the Python code with ruff
 pytest: pytest-actions pytest-rasa ## Run the unit and integration tests (both environments)
 
 pytest-actions: setup train ## pytest in the action server's environment: unit, integration, e2e
-	$(PY_ACTIONS) -m pytest $(PYTEST_ARGS)
+	$(PY_ACTIONS) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 pytest-rasa: setup train ## pytest in the Rasa environment: tests/rasa_server
 	$(PY_RASA) -m pytest tests/rasa_server $(PYTEST_ARGS)
@@ -230,11 +233,13 @@ story-test: setup train ## Run the test stories against the trained model
 		--fail-on-prediction-errors --e2e --out results
 
 # Set-up and training first (the action server's environment installs while
-# the model trains), then the checks in two lanes (devtools/test_run.py).
+# the model trains), then the checks in two lanes (devtools/test_run.py), one
+# math thread per process: the lanes and pytest's workers share two cores, and
+# torch's and TensorFlow's thread pools only spin against each other.
 test: ## Set up, train if needed, then validate, lint, pytest, held-out NLU and test stories
 	@scripts/step.sh reset
-	@$(MAKE) --no-print-directory -j2 train $(ACTIONS_READY) $(WEB_READY)
-	@$(PY_ACTIONS) -m devtools.test_run $(if $(SERIAL),--serial)
+	@$(MAKE) --no-print-directory -s -j2 train $(ACTIONS_READY) $(WEB_READY)
+	@$(ONE_THREAD) $(PY_ACTIONS) -m devtools.test_run $(if $(SERIAL),--serial)
 
 test-profile: ## make test, then where its time went: set-up, training steps, checks, pytest files
 	@status=0; $(MAKE) --no-print-directory test || status=$$?; \

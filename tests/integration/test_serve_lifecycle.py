@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
 import requests
 
 from devtools.servers import PROJECT_ROOT, Servers, port_in_use, run_make
@@ -13,20 +14,25 @@ from tests.integration.conftest import Customer
 from tests.integration.replies import which_response
 
 
-def test_with_a_token_the_http_api_is_on_and_protected():
+@pytest.fixture(scope="module")
+def with_token():
+    """Servers with the HTTP API on; test_stop_ends_... stops them, so it comes last."""
     with Servers(env={"RASA_AUTH_TOKEN": "s3cret-for-tests"}) as servers:
-        status = servers.base_url + "/status"
-        assert requests.get(status, timeout=10).status_code == 401
-        wrong = requests.get(status, params={"token": "nope"}, timeout=10)
-        assert wrong.status_code == 401
-        right = requests.get(status, params={"token": "s3cret-for-tests"}, timeout=10)
-        assert right.status_code == 200
-        assert right.json()["model_file"].endswith("acme.tar.gz")
+        yield servers
 
 
-def test_stop_ends_both_servers_and_frees_the_ports(tmp_path):
-    servers = Servers(run_dir=tmp_path)
-    servers.start()
+def test_with_a_token_the_http_api_is_on_and_protected(with_token):
+    status = with_token.base_url + "/status"
+    assert requests.get(status, timeout=10).status_code == 401
+    wrong = requests.get(status, params={"token": "nope"}, timeout=10)
+    assert wrong.status_code == 401
+    right = requests.get(status, params={"token": "s3cret-for-tests"}, timeout=10)
+    assert right.status_code == 200
+    assert right.json()["model_file"].endswith("acme.tar.gz")
+
+
+def test_stop_ends_both_servers_and_frees_the_ports(with_token):
+    servers = with_token
     try:
         pids = {
             name: int((servers.run_dir / f"{name}.pid").read_text())

@@ -1,5 +1,6 @@
 """EntityDIETClassifier: entities only, and no crash without any (Rasa environment)."""
 
+import pytest
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -88,8 +89,14 @@ def test_without_entity_annotations_it_trains_nothing_and_extracts_nothing(tmp_p
     assert message.get("intent") is None  # intents are not its job
 
 
-def test_with_annotations_it_finds_entities_and_leaves_intents_alone(tmp_path):
-    message = train_and_parse(tmp_path, appliance_examples(), "my oven is broken")
+@pytest.fixture(scope="module")
+def appliances(tmp_path_factory):
+    """One DIET trained on appliance examples, for the tests that only read it."""
+    return Trained(tmp_path_factory.mktemp("appliances"), appliance_examples())
+
+
+def test_with_annotations_it_finds_entities_and_leaves_intents_alone(appliances):
+    message = appliances.parse(appliances.load(), "my oven is broken")
     assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
         ("appliance", "oven")
     ]
@@ -97,9 +104,9 @@ def test_with_annotations_it_finds_entities_and_leaves_intents_alone(tmp_path):
 
 
 def test_loading_for_prediction_skips_the_training_step_and_predicts_the_same(
-    tmp_path, monkeypatch
+    appliances, monkeypatch
 ):
-    trained = Trained(tmp_path, appliance_examples())
+    trained = appliances
     texts = ["my oven is broken", "fix my dryer", "the fridge and the washer", "hi"]
     fits = []
     original_fit = DIET.fit
