@@ -22,6 +22,8 @@ COMMANDS = [
 RUN_ELSEWHERE = {
     "make run": ("tests/integration/test_shell.py", '"run"'),
     "make test": (".ci/run", "make test"),
+    # make test, then the report, whose reading is tested on a run made there.
+    "make test-profile": ("tests/unit/test_test_profile.py", "test_profile.build"),
     "make bench-llm": ("tests/integration/test_bench_llm.py", "bench.llm"),
     "make redteam": ("tests/integration/test_redteam.py", "bench.redteam"),
     "make bench-load": ("tests/integration/test_bench_load.py", "bench.load"),
@@ -99,6 +101,19 @@ def strip_comment(command):
     return command.split(" #")[0].strip()
 
 
+def shell(command, cwd):
+    """Runs a README command line in ``cwd`` as a user's shell would."""
+    return subprocess.run(
+        command,
+        shell=True,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_project(tmp_path_factory):
     """A small Rasa project with this project's Makefile and environment."""
@@ -119,15 +134,7 @@ def test_make_train_trains_skips_when_unchanged_and_retrains_with_force(tiny_pro
     assert commands == ["make train", "make train FORCE=1"]
 
     def run(command):
-        result = subprocess.run(
-            command,
-            shell=True,
-            cwd=tiny_project,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "MAKEFLAGS": ""},
-        )
+        result = shell(command, tiny_project)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
         return result.stdout
 
@@ -179,16 +186,9 @@ def test_every_other_command_runs_as_written(tmp_path):
         for command in map(strip_comment, COMMANDS):
             if command in RUN_ELSEWHERE or TRAINS_ELSEWHERE.match(command):
                 continue
-            shell = re.sub(r"\bmake ([\w-]+)(.*)$", rf"make \1\2 {make_args}", command)
-            shell = shell.replace("localhost:5005", f"localhost:{ports.rasa_port}")
-            result = subprocess.run(
-                shell,
-                shell=True,
-                cwd=PROJECT_ROOT,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
+            line = re.sub(r"\bmake ([\w-]+)(.*)$", rf"make \1\2 {make_args}", command)
+            line = line.replace("localhost:5005", f"localhost:{ports.rasa_port}")
+            result = shell(line, PROJECT_ROOT)
             assert result.returncode == 0, (command, result.stdout, result.stderr)
             if command.startswith("curl"):
                 assert json.loads(result.stdout), command

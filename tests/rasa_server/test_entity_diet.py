@@ -1,39 +1,21 @@
 """EntityDIETClassifier: entities only, and no crash without any (Rasa environment)."""
 
 import pytest
-from rasa.engine.graph import ExecutionContext
-from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.diet_classifier import DIET
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-    CountVectorsFeaturizer,
-)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.bounded_tokenizer import BoundedWhitespaceTokenizer
 from components.entity_diet import EntityDIETClassifier, has_entities
+from tests.rasa_server.sparse_pipeline import SparsePipeline
 
 
-class Trained:
-    """A tokenizer, count vectors and an EntityDIETClassifier trained on examples."""
+class Trained(SparsePipeline):
+    """Count vectors and an EntityDIETClassifier trained on examples."""
 
     def __init__(self, tmp_path, examples, **options):
-        self.storage = LocalModelStorage(tmp_path)
-        self.context = ExecutionContext(graph_schema=None, node_name="diet")
-        self.tokenizer = BoundedWhitespaceTokenizer(
-            BoundedWhitespaceTokenizer.get_default_config()
-        )
-        self.featurizer = CountVectorsFeaturizer.create(
-            CountVectorsFeaturizer.get_default_config(),
-            self.storage,
-            Resource("cv"),
-            self.context,
-        )
-        data = TrainingData(examples)
-        self.tokenizer.process_training_data(data)
-        self.featurizer.train(data)
-        self.featurizer.process_training_data(data)
+        super().__init__(tmp_path, "diet")
+        data = self.training_data(examples)
         self.config = {
             **EntityDIETClassifier.get_default_config(),
             "epochs": 40,
@@ -50,9 +32,7 @@ class Trained:
         )
 
     def parse(self, diet, text):
-        message = Message.build(text=text)
-        self.tokenizer.process([message])
-        self.featurizer.process([message])
+        [message] = self.messages(text)
         diet.process([message])
         return message
 

@@ -6,20 +6,16 @@ import scipy.sparse
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-    CountVectorsFeaturizer,
-)
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.bounded_tokenizer import BoundedWhitespaceTokenizer
 from components.linear_intent_classifier import (
     LinearIntentClassifier,
     message_scores,
     message_vectors,
     softmax,
 )
+from tests.rasa_server.sparse_pipeline import SparsePipeline
 
 EXAMPLES = {
     "greet": ["hi", "hello", "hey there", "good morning", "hello hello"],
@@ -40,31 +36,18 @@ EXAMPLES = {
 }
 
 
-class Pipeline:
+class Pipeline(SparsePipeline):
     def __init__(self, tmp_path, examples, **config):
-        self.storage = LocalModelStorage(tmp_path)
-        self.context = ExecutionContext(graph_schema=None, node_name="clf")
+        super().__init__(tmp_path, "clf")
         self.resource = Resource("clf")
-        self.tokenizer = BoundedWhitespaceTokenizer(
-            BoundedWhitespaceTokenizer.get_default_config()
-        )
-        self.featurizer = CountVectorsFeaturizer.create(
-            CountVectorsFeaturizer.get_default_config(),
-            self.storage,
-            Resource("cv"),
-            self.context,
-        )
         self.config = {**LinearIntentClassifier.get_default_config(), **config}
-        data = TrainingData(
+        data = self.training_data(
             [
                 Message.build(text=text, intent=intent)
                 for intent, texts in examples.items()
                 for text in texts
             ]
         )
-        self.tokenizer.process_training_data(data)
-        self.featurizer.train(data)
-        self.featurizer.process_training_data(data)
         classifier = LinearIntentClassifier.create(
             self.config, self.storage, self.resource, self.context
         )
@@ -74,10 +57,7 @@ class Pipeline:
         classifier = LinearIntentClassifier.load(
             self.config, self.storage, self.resource, self.context
         )
-        messages = [Message.build(text=t) for t in texts]
-        self.tokenizer.process(messages)
-        self.featurizer.process(messages)
-        return classifier.process(messages)
+        return classifier.process(self.messages(*texts))
 
 
 def test_trained_weights_survive_storage_and_predict(tmp_path):

@@ -88,9 +88,14 @@ def test_freezing_the_heap_hides_what_is_alive_from_the_collector():
         gc.unfreeze()
 
 
-def test_the_process_stacks_features_the_fast_way():
+def test_the_process_stacks_features_the_fast_way(monkeypatch):
     from channels import feature_stacking
     from channels.nlu_server import prepare_process
+
+    # Earlier tests initialised TensorFlow in this process, and its thread
+    # pools can only be sized before that (`make test` sizes them, as servers).
+    monkeypatch.delenv("TF_INTER_OP_PARALLELISM_THREADS", raising=False)
+    monkeypatch.delenv("TF_INTRA_OP_PARALLELISM_THREADS", raising=False)
 
     feature_stacking.uninstall()
     try:
