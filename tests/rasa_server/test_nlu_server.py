@@ -93,7 +93,7 @@ def test_the_process_stacks_features_the_fast_way(monkeypatch):
     from channels.nlu_server import prepare_process
 
     # Earlier tests initialised TensorFlow in this process, and its thread
-    # pools can only be sized before that (`make test` sizes them, as servers).
+    # pools can only be sized before that (`make test` sets one thread each).
     monkeypatch.delenv("TF_INTER_OP_PARALLELISM_THREADS", raising=False)
     monkeypatch.delenv("TF_INTRA_OP_PARALLELISM_THREADS", raising=False)
 
