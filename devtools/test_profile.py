@@ -20,8 +20,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILE_DIR = PROJECT_ROOT / "results" / "test-profile"
 TRAIN_LOG = PROJECT_ROOT / "results" / "train.log"
+# Searched, not matched: a line may start with the colour code a warning left.
 _HOOK = re.compile(
-    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) INFO\s+rasa\.engine\.training\.hooks\s+- "
+    r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) INFO\s+rasa\.engine\.training\.hooks\s+- "
     r"(Starting to train|Finished training|Restored) component '([^']+)'"
 )
 
@@ -47,7 +48,7 @@ def training_breakdown(lines: Iterable[str]) -> dict[str, float]:
     seen: dict[str, int] = {}
     seconds: dict[str, float] = {}
     for line in lines:
-        match = _HOOK.match(line)
+        match = _HOOK.search(line)
         if not match:
             continue
         stamp = dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")

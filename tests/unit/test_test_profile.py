@@ -21,7 +21,8 @@ EVENTS = [
     ("06:12:19", "Finished training", "EntityDIETClassifier"),
     ("06:12:19", "Restored", "RulePolicy"),
 ]
-TRAIN_LOG = "\n".join(
+# Rasa's coloured warnings leave a reset code at the start of the next line.
+TRAIN_LOG = "\x1b[0m" + "\n".join(
     [f"2026-12-03 {t} {HOOKS} {what} component '{name}'." for t, what, name in EVENTS]
     + ["Epochs: 100%|██████████| 30/30 [01:00<00:00,  2.00s/it]"]
 )
