@@ -1,4 +1,4 @@
-"""Every command in the README runs, here or in the test named for it."""
+"""Every command in the README and docs/ runs, here or in the test named for it."""
 
 import json
 import os
@@ -12,9 +12,18 @@ import pytest
 from devtools.servers import PROJECT_ROOT, Servers, run_make
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+#: The README, then the docs it sends the reader to, in its order.
+DOCS = [
+    README,
+    *(
+        (PROJECT_ROOT / "docs" / name).read_text(encoding="utf-8")
+        for name in dict.fromkeys(re.findall(r"\]\(docs/([\w-]+\.md)", README))
+    ),
+]
 COMMANDS = [
     line.strip()
-    for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL)
+    for text in DOCS
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
     for line in block.splitlines()
     if line.strip()
 ]
