@@ -85,7 +85,7 @@ RENDER_ENDPOINTS = mkdir -p var $(RUN_DIR) && $(PY_RASA) scripts/render_endpoint
 	$(if $(LOCK_STORE_URL),--lock-store "$$LOCK_STORE_URL")
 # A server gains nothing from spreading one small matrix product over the cores
 # (it has many conversations to serve at once): math libraries' thread pools
-# only spin, which doubled the Rasa server's CPU time per turn (README, "Load").
+# only spin, which doubled the Rasa server's CPU time per turn (docs/benchmarks.md, `make bench-load`).
 ONE_THREAD := env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1
 # Servers start side by side (launch), then each is waited for (wait).
