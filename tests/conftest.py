@@ -23,8 +23,9 @@ os.environ["LLM_PRELOAD"] = "0"
 # No audit log from tests unless a test asks for one.
 os.environ.setdefault("LLM_AUDIT_LOG", "off")
 
-# Seconds per test file, written where TEST_PROFILE_OUT says (make test-profile).
-pytest_plugins = ("devtools.pytest_profile",)
+# Seconds per test file, written where TEST_PROFILE_OUT says (make test-profile);
+# with pytest-xdist, the files sharing a costly session fixture in one worker.
+pytest_plugins = ("devtools.pytest_profile", "devtools.pytest_groups")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.date(2026, 11, 30)
@@ -54,6 +55,14 @@ def user_event(
 def domain() -> dict[str, Any]:
     """The project's domain.yml, as the action server receives it."""
     return load_yaml("domain.yml")
+
+
+@pytest.fixture(scope="session")
+def smollm2_fp32() -> tuple[Any, Any]:
+    """The real local model's tokenizer and fp32 model, read once per session."""
+    from actions.llm.providers.local_transformers import load_fp32, packaged_gguf
+
+    return load_fp32(packaged_gguf())
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ REPLY = "Twist the filter out, rinse it under warm water and put it back."
 
 
 @pytest.fixture(scope="session")
-def local_provider() -> LocalTransformersProvider:
-    provider = LocalTransformersProvider()
+def local_provider(smollm2_fp32) -> LocalTransformersProvider:
+    provider = LocalTransformersProvider(loader=lambda gguf, threads: smollm2_fp32)
     asyncio.run(provider.ready(timeout=300))
     return provider
 

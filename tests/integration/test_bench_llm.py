@@ -1,8 +1,8 @@
 """`make bench-llm`'s program, on a small scale: it measures and writes its JSON.
 
 The full run (llama.cpp built from source, 10 prompts per engine and mode,
-20 turns through the servers) takes ~10 minutes; this runs its parts on two
-prompts without llama.cpp and without servers (the servers' LLM turns are
+20 turns through the servers) takes ~10 minutes; this runs its parts on one
+prompt without llama.cpp and without servers (the servers' LLM turns are
 tested in test_llm_over_rest.py).
 """
 
@@ -13,7 +13,7 @@ def test_bench_llm_measures_engines_and_modes(tmp_path):
     figures, result = run_bench(
         "bench.llm",
         tmp_path / "llm.json",
-        *("--modes", "none,int8", "--prompts", "2", "--turns", "0"),
+        *("--modes", "none,int8", "--prompts", "1", "--turns", "0"),
         *("--llamacpp-python", str(tmp_path / "missing-python")),
     )
     assert "llama.cpp skipped" in result.stderr

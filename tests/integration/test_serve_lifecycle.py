@@ -53,20 +53,31 @@ def test_stop_ends_both_servers_and_frees_the_ports(with_token):
         assert not _alive(pid), name
 
 
-def test_a_conversation_continues_after_stop_and_serve(tmp_path):
-    servers = Servers(run_dir=tmp_path)
-    customer = Customer(servers.rest_url, "it-restart")
+@pytest.fixture(scope="module")
+def own_run(tmp_path_factory):
+    """Servers on a run folder of their own, for the tests that stop a server.
+
+    The restart test stops and starts them; the NLU server test then stops
+    their NLU server, so it comes after.
+    """
+    servers = Servers(run_dir=tmp_path_factory.mktemp("own-run"))
     servers.start()
     try:
-        assert _said(customer, "track my order") == ["utter_ask_order_number"]
-        assert _said(customer, "A-1234") == ["utter_ask_order_verification"]
-        assert servers.stop().returncode == 0
-        servers.start()
-        # The form picks up where it was: the proof for A-1234 is checked.
-        assert _said(customer, "10001") == ["utter_order_status_shipped"]
+        yield servers
     finally:
         servers.stop()
-    with sqlite3.connect(tmp_path / "conversations.db") as db:
+
+
+def test_a_conversation_continues_after_stop_and_serve(own_run):
+    servers = own_run
+    customer = Customer(servers.rest_url, "it-restart")
+    assert _said(customer, "track my order") == ["utter_ask_order_number"]
+    assert _said(customer, "A-1234") == ["utter_ask_order_verification"]
+    assert servers.stop().returncode == 0
+    servers.start()
+    # The form picks up where it was: the proof for A-1234 is checked.
+    assert _said(customer, "10001") == ["utter_order_status_shipped"]
+    with sqlite3.connect(servers.run_dir / "conversations.db") as db:
         texts = [
             row[0]
             for row in db.execute(
@@ -94,25 +105,21 @@ def test_the_nlu_server_parses_only_for_rasa(servers):
     )
 
 
-def test_without_its_nlu_server_the_assistant_still_answers(tmp_path):
-    servers = Servers(run_dir=tmp_path)
+def test_without_its_nlu_server_the_assistant_still_answers(own_run):
+    servers = own_run
     customer = Customer(servers.rest_url, "it-no-nlu")
-    servers.start()
-    try:
-        assert _said(customer, "track my order") == ["utter_ask_order_number"]
-        stopped = subprocess.run(
-            ["scripts/svc.sh", "stop", "nlu"],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, "RUN_DIR": str(tmp_path)},
-            capture_output=True,
-            text=True,
-        )
-        assert stopped.returncode == 0 and not port_in_use(servers.nlu_port)
-        # The open form still takes its answer; other messages get a reply.
-        assert _said(customer, "A-1234") == ["utter_ask_order_verification"]
-        assert customer.say("what's new?")
-    finally:
-        servers.stop()
+    assert _said(customer, "track my order") == ["utter_ask_order_number"]
+    stopped = subprocess.run(
+        ["scripts/svc.sh", "stop", "nlu"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "RUN_DIR": str(servers.run_dir)},
+        capture_output=True,
+        text=True,
+    )
+    assert stopped.returncode == 0 and not port_in_use(servers.nlu_port)
+    # The open form still takes its answer; other messages get a reply.
+    assert _said(customer, "A-1234") == ["utter_ask_order_verification"]
+    assert customer.say("what's new?")
 
 
 def _said(customer, text):

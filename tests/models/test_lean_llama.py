@@ -5,11 +5,13 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from actions.llm.providers.lean_llama import LeanLlama, UnsupportedModel, check_supported
+from actions.llm.providers.lean_llama import (
+    LeanLlama,
+    UnsupportedModel,
+    check_supported,
+)
 from actions.llm.providers.local_transformers import (
     REPETITION_PENALTY,
-    load_fp32,
-    packaged_gguf,
     stop_token_ids,
 )
 
@@ -17,11 +19,6 @@ QUESTIONS = [
     "How do I clean the filter of my dishwasher?",
     "My fridge is not cooling enough, what can I check?",
 ]
-
-
-@pytest.fixture(scope="module")
-def loaded():
-    return load_fp32(packaged_gguf())
 
 
 def prompt_ids(tokenizer, question):
@@ -48,8 +45,10 @@ def transformers_tokens(model, ids, new_tokens):
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_fp32_lean_decoding_picks_the_same_tokens_as_transformers(loaded, question):
-    tokenizer, model = loaded
+def test_fp32_lean_decoding_picks_the_same_tokens_as_transformers(
+    smollm2_fp32, question
+):
+    tokenizer, model = smollm2_fp32
     ids = prompt_ids(tokenizer, question)
     expected = transformers_tokens(model, ids, 32)
     lean = LeanLlama(model, "none")
@@ -63,8 +62,8 @@ def test_fp32_lean_decoding_picks_the_same_tokens_as_transformers(loaded, questi
     assert got == expected
 
 
-def test_int8_agrees_with_fp32_token_by_token(loaded):
-    tokenizer, model = loaded
+def test_int8_agrees_with_fp32_token_by_token(smollm2_fp32):
+    tokenizer, model = smollm2_fp32
     fp32, int8 = LeanLlama(model, "none"), LeanLlama(model, "int8")
     same = total = 0
     for question in QUESTIONS:
@@ -72,15 +71,17 @@ def test_int8_agrees_with_fp32_token_by_token(loaded):
         reference = fp32.generate(ids, 32, min_new_tokens=32, stop_ids=[0, 1, 2])
         sequence = torch.tensor(ids + reference)
         with torch.inference_mode():
-            logits = int8.forward(sequence, int8.new_cache(len(sequence)), 0, every=True)
+            logits = int8.forward(
+                sequence, int8.new_cache(len(sequence)), 0, every=True
+            )
         predicted = logits[len(ids) - 1 : -1].argmax(-1).tolist()
         same += sum(a == b for a, b in zip(predicted, reference, strict=True))
         total += len(reference)
     assert same / total >= 0.95
 
 
-def test_stops_at_the_end_of_turn_and_when_told(loaded):
-    tokenizer, model = loaded
+def test_stops_at_the_end_of_turn_and_when_told(smollm2_fp32):
+    tokenizer, model = smollm2_fp32
     lean = LeanLlama(model, "int8")
     ids = prompt_ids(tokenizer, "Say hello.")
     tokens = lean.generate(ids, 200, stop_ids=stop_token_ids(tokenizer))
@@ -90,8 +91,8 @@ def test_stops_at_the_end_of_turn_and_when_told(loaded):
     assert len(lean.generate(ids, 50, should_stop=lambda: calls.append(1) or True)) == 1
 
 
-def test_a_prompt_beyond_the_context_is_refused(loaded):
-    lean = LeanLlama(loaded[1], "int8", max_positions=64)
+def test_a_prompt_beyond_the_context_is_refused(smollm2_fp32):
+    lean = LeanLlama(smollm2_fp32[1], "int8", max_positions=64)
     with pytest.raises(ValueError, match="exceed"):
         lean.generate(list(range(60)), 10)
 

@@ -1,5 +1,7 @@
 """EntityDIETClassifier: entities only, and no crash without any (Rasa environment)."""
 
+import logging
+
 import pytest
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.diet_classifier import DIET
@@ -69,10 +71,40 @@ def test_without_entity_annotations_it_trains_nothing_and_extracts_nothing(tmp_p
     assert message.get("intent") is None  # intents are not its job
 
 
+def attack_examples():
+    """The appliance words unannotated, as attack examples carry them."""
+    return [
+        Message.build(text=f"fix my {word} {n}", intent="attack")
+        for word in ["oven", "washer", "fridge"]
+        for n in range(10)
+    ]
+
+
 @pytest.fixture(scope="module")
 def appliances(tmp_path_factory):
-    """One DIET trained on appliance examples, for the tests that only read it."""
-    return Trained(tmp_path_factory.mktemp("appliances"), appliance_examples())
+    """One DIET trained on appliance and attack examples, the attacks skipped.
+
+    Trained once for the tests that only read it; ``log`` keeps what the
+    training logged.
+    """
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = logging.getLogger("components.entity_diet")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        trained = Trained(
+            tmp_path_factory.mktemp("appliances"),
+            appliance_examples() + attack_examples(),
+            skip_intents=["attack"],
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    trained.log = "\n".join(records)
+    return trained
 
 
 def test_with_annotations_it_finds_entities_and_leaves_intents_alone(appliances):
@@ -113,23 +145,8 @@ def test_loading_for_prediction_skips_the_training_step_and_predicts_the_same(
     assert fast[0][0][:3] == ("appliance", "oven", 3)
 
 
-def test_examples_of_skipped_intents_are_not_trained_on(tmp_path, caplog):
-    caplog.set_level("INFO")
-    word = "oven"
-    annotated = [
-        Message.build(
-            text=f"fix my {word} {n}",
-            intent="book",
-            entities=[{"start": 7, "end": 11, "value": word, "entity": "appliance"}],
-        )
-        for n in range(10)
-    ]
-    # The same words without annotation, as attack examples carry them.
-    attacks = [
-        Message.build(text=f"fix my {word} {n}", intent="attack") for n in range(30)
-    ]
-    message = train_and_parse(
-        tmp_path, annotated + attacks, "fix my oven 3", skip_intents=["attack"]
-    )
-    assert "trains on 10 of 40 examples" in caplog.text
+def test_examples_of_skipped_intents_are_not_trained_on(appliances):
+    assert "trains on 15 of 45 examples" in appliances.log
+    # Trained on, the unannotated attacks would teach it these are no entities.
+    message = appliances.parse(appliances.load(), "fix my oven 3")
     assert [e["value"] for e in message.get("entities")] == ["oven"]

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,17 @@ def stop_token_ids(tokenizer: Any) -> tuple[int, ...]:
     return tuple(sorted(i for i in ids if isinstance(i, int)))
 
 
-def _load(gguf: Path, quantize: str, threads: int, engine: str = "lean") -> Engine:
+#: Reads a GGUF file into (tokenizer, fp32 model), given the thread count.
+Fp32Loader = Callable[[Path, int], tuple[Any, Any]]
+
+
+def _load(
+    gguf: Path,
+    quantize: str,
+    threads: int,
+    engine: str = "lean",
+    loader: Fp32Loader = load_fp32,
+) -> Engine:
     import torch
 
     from actions.llm.providers.lean_llama import LeanLlama, UnsupportedModel
@@ -119,7 +130,7 @@ def _load(gguf: Path, quantize: str, threads: int, engine: str = "lean") -> Engi
 
     started = time.monotonic()
     logger.info("Loading local model %s (%s, %s)", gguf.name, engine, quantize)
-    tokenizer, model = load_fp32(gguf, threads)
+    tokenizer, model = loader(gguf, threads)
     window = int(getattr(model.config, "max_position_embeddings", 2048) or 2048)
     lean = None
     if engine == "lean":
@@ -146,14 +157,14 @@ def _load(gguf: Path, quantize: str, threads: int, engine: str = "lean") -> Engi
 
 
 def _engine_future(
-    gguf: Path, quantize: str, threads: int, engine: str
+    gguf: Path, quantize: str, threads: int, engine: str, loader: Fp32Loader
 ) -> concurrent.futures.Future:
     """The shared load of this model: started once, again only after a failure."""
-    key = (str(gguf), quantize, threads, engine)
+    key = (str(gguf), quantize, threads, engine, loader)
     with _lock:
         future = _engines.get(key)
         if future is None or (future.done() and future.exception() is not None):
-            future = _worker().submit(_load, gguf, quantize, threads, engine)
+            future = _worker().submit(_load, gguf, quantize, threads, engine, loader)
             _engines[key] = future
         return future
 
@@ -232,17 +243,20 @@ class LocalTransformersProvider(LLMProvider):
         quantize: str = "int8",
         threads: int = 0,
         engine: str = "lean",
+        loader: Fp32Loader = load_fp32,
     ) -> None:
+        """``loader`` reads the fp32 model the engine is built from."""
         self._gguf = gguf
         self._quantize = quantize
         self._threads = threads
         self._engine_name = engine
+        self._loader = loader
 
     def _future(self) -> concurrent.futures.Future:
         if self._gguf is None:
             self._gguf = packaged_gguf()
         return _engine_future(
-            self._gguf, self._quantize, self._threads, self._engine_name
+            self._gguf, self._quantize, self._threads, self._engine_name, self._loader
         )
 
     def _engine(self) -> Engine:
