@@ -1,5 +1,4 @@
-"""A pytest plugin: the test files sharing a costly session fixture run in one
-pytest-xdist worker.
+"""A pytest plugin: test files sharing a costly session fixture, one worker.
 
 Each pytest-xdist worker has a session of its own, so a session fixture used
 in two workers is built twice: the ordinary servers, the real local model.
