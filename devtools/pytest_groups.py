@@ -42,25 +42,31 @@ def read_table(lines: Iterable[str]) -> dict[str, str]:
     return units
 
 
+def file_of(nodeid: str) -> str:
+    """The test file part of a test's id."""
+    return nodeid.split("::", 1)[0]
+
+
 def unit_of(nodeid: str, units: dict[str, str]) -> str:
     """A test's unit of work: its file's shared fixture, else the file."""
-    path = nodeid.split("::", 1)[0]
+    path = file_of(nodeid)
     return units.get(path, path)
 
 
 def unlisted(items: Iterable[Any], units: dict[str, str]) -> list[str]:
-    """``PATH uses FIXTURE`` for each file using a listed session fixture unlisted."""
+    """``PATH uses FIXTURE`` for each file using a listed fixture unlisted with it."""
     fixtures = set(units.values())
     found: set[str] = set()
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
-        path = item.nodeid.split("::", 1)[0]
         if info is None:
             continue
+        path = file_of(item.nodeid)
         for name in fixtures & set(item.fixturenames):
+            if units.get(path) == name:
+                continue
             definitions = info.name2fixturedefs.get(name)
-            listed = units.get(path) == name
-            if not listed and definitions and definitions[-1].scope == "session":
+            if definitions and definitions[-1].scope == "session":
                 found.add(f"{path} uses {name}")
     return sorted(found)
 
