@@ -1,0 +1,63 @@
+"""Ignores the third-party deprecation notices listed in quiet_warnings.yml.
+
+Each entry is ignored for its category and module only; anything else still
+shows. ``VERBOSE=1`` (or ``install(verbose=True)``) leaves every notice on.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FILTERS_FILE = Path(__file__).with_name("quiet_warnings.yml")
+
+
+@dataclass(frozen=True)
+class QuietWarning:
+    """One notice to ignore: its category and the module it comes from."""
+
+    category: str
+    module: str
+
+    def category_class(self) -> type[Warning]:
+        """The warning class ``category`` names (a builtin or ``package.Class``)."""
+        module_name, _, name = self.category.rpartition(".")
+        owner = importlib.import_module(module_name) if module_name else builtins
+        found = getattr(owner, name)
+        if not (isinstance(found, type) and issubclass(found, Warning)):
+            raise TypeError(f"{self.category} is not a warning category")
+        return found
+
+
+def load(path: Path = FILTERS_FILE) -> list[QuietWarning]:
+    """The entries of ``path``."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [QuietWarning(entry["category"], entry["module"]) for entry in entries]
+
+
+def verbose_requested(env: dict[str, str] | None = None) -> bool:
+    """Whether ``VERBOSE`` asks for every notice."""
+    value = (env if env is not None else os.environ).get("VERBOSE", "")
+    return value not in ("", "0")
+
+
+def install(
+    entries: list[QuietWarning] | None = None, verbose: bool | None = None
+) -> None:
+    """Puts the ignore filters in front of every other warning filter."""
+    if verbose_requested() if verbose is None else verbose:
+        return
+    # Importing sanic puts a "once" filter for every DeprecationWarning in
+    # front of the list; ours go in after it, so that they come first.
+    import sanic  # noqa: F401
+
+    for entry in reversed(entries if entries is not None else load()):
+        warnings.filterwarnings(
+            "ignore", category=entry.category_class(), module=f"(?:{entry.module})$"
+        )
