@@ -30,6 +30,9 @@ RASA_AUTH_TOKEN ?=
 LLM_PRELOAD ?= 1
 # `make train FORCE=1` retrains even when nothing changed.
 FORCE ?=
+# `make run VERBOSE=1` (any target): Rasa's INFO logs in the shell, and every
+# third-party deprecation notice that scripts/quiet_warnings.yml hides.
+VERBOSE ?=
 # `make bench-...`: conversations to play, and where to write the figures.
 CONVERSATIONS ?= 60
 OUT ?=
@@ -55,7 +58,7 @@ MODEL := models/$(MODEL_NAME).tar.gz
 TRAIN_LOG := results/train.log
 TRAINING_DATA := data/nlu data/rules data/stories
 TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components encoders actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
-LINTED := actions components encoders channels trackers tests bench devtools scripts
+LINTED := actions components encoders channels trackers tests bench devtools scripts rasa_sdk_plugins
 
 # Offline and quiet, everywhere.
 export RASA_TELEMETRY_ENABLED := false
@@ -64,12 +67,11 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# Rasa 3.6 and its dependencies warn about their own deprecated APIs at every start.
-export PYTHONWARNINGS := ignore::DeprecationWarning
-export RUN_DIR RASA_AUTH_TOKEN LLM_PRELOAD TRACKER_STORE_URL LOCK_STORE_URL
+export RUN_DIR VERBOSE RASA_AUTH_TOKEN LLM_PRELOAD TRACKER_STORE_URL LOCK_STORE_URL
 
-RASA := $(VENV_RASA)/bin/rasa
 PY_RASA := $(VENV_RASA)/bin/python
+# `rasa`, without the third-party deprecation notices of scripts/quiet_warnings.yml.
+RASA := $(PY_RASA) -m scripts.quiet rasa
 PY_ACTIONS := $(VENV_ACTIONS)/bin/python
 RASA_READY := $(VENV_RASA)/.installed
 ACTIONS_READY := $(VENV_ACTIONS)/.installed
@@ -94,17 +96,20 @@ LAUNCH_RASA = scripts/svc.sh launch rasa $(RASA_PORT) \
 	-i 127.0.0.1 --port $(RASA_PORT) $(API_FLAGS)
 WAIT_RASA = scripts/svc.sh ready rasa http://127.0.0.1:$(RASA_PORT)/
 ACTIONS_COMMAND = env SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
-START_ACTIONS = scripts/svc.sh start actions $(ACTIONS_PORT) http://127.0.0.1:$(ACTIONS_PORT)/health \
-	-- $(ACTIONS_COMMAND)
 LAUNCH_ACTIONS = scripts/svc.sh launch actions $(ACTIONS_PORT) -- $(ACTIONS_COMMAND)
 WAIT_ACTIONS = scripts/svc.sh ready actions http://127.0.0.1:$(ACTIONS_PORT)/health
 STOP_ACTIONS = scripts/svc.sh stop actions
+# Until the action server has loaded what the first turn needs (its /ready),
+# with a progress line on a terminal.
+WAIT_READY = $(PY_ACTIONS) scripts/wait_ready.py http://127.0.0.1:$(ACTIONS_PORT)/ready \
+	--pid-file $(RUN_DIR)/actions.pid --log $(RUN_DIR)/actions.log
+SHELL_FLAGS := $(if $(VERBOSE),,--quiet)
 # The NLU server and the Rasa server that asks it start side by side.
 NLU_TOKEN_FILE = $(RUN_DIR)/nlu.token
 RENDER_SERVE_ENDPOINTS = $(RENDER_ENDPOINTS) \
 	--nlu-url http://127.0.0.1:$(NLU_PORT) --nlu-token-file $(NLU_TOKEN_FILE)
 LAUNCH_NLU = scripts/svc.sh launch nlu $(NLU_PORT) \
-	-- env NLU_TOKEN_FILE=$(NLU_TOKEN_FILE) $(ONE_THREAD) $(PY_RASA) -m channels.nlu_server \
+	-- env NLU_TOKEN_FILE=$(NLU_TOKEN_FILE) $(ONE_THREAD) $(PY_RASA) -m scripts.quiet channels.nlu_server \
 	--model $(MODEL) --port $(NLU_PORT)
 WAIT_NLU = scripts/svc.sh ready nlu http://127.0.0.1:$(NLU_PORT)/
 STOP_NLU = scripts/svc.sh stop nlu
@@ -181,13 +186,14 @@ train: $(RASA_READY) ## Train a model when data, domain or config changed (FORCE
 
 run: setup train ## Set up, train if needed, start the action server and chat in rasa shell
 	@$(RENDER_ENDPOINTS)
-	@$(START_ACTIONS)
-	@trap '$(STOP_ACTIONS)' EXIT; \
-	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT)
+	@$(LAUNCH_ACTIONS)
+	@trap '$(STOP_ACTIONS) >/dev/null' EXIT; \
+	$(WAIT_READY) && \
+	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT) $(SHELL_FLAGS)
 
 shell: setup train ## Chat in rasa shell (needs an action server: make actions)
 	@$(RENDER_ENDPOINTS)
-	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT)
+	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS) -i 127.0.0.1 --port $(RASA_PORT) $(SHELL_FLAGS)
 
 actions: $(ACTIONS_READY) ## Run the action server in the foreground on localhost:5055
 	SANIC_HOST=127.0.0.1 $(PY_ACTIONS) -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
@@ -197,7 +203,7 @@ serve: setup train ## Serve REST and socket.io on localhost:5005 with the NLU an
 	@$(LAUNCH_NLU)
 	@$(LAUNCH_ACTIONS) || { $(STOP_NLU); exit 1; }
 	@$(LAUNCH_RASA) || { $(STOP_NLU); $(STOP_ACTIONS); exit 1; }
-	@{ $(WAIT_ACTIONS) && $(WAIT_RASA) && $(WAIT_NLU); } || { $(STOP_NLU); scripts/svc.sh stop rasa; $(STOP_ACTIONS); exit 1; }
+	@{ $(WAIT_ACTIONS) && $(WAIT_RASA) && $(WAIT_NLU) && $(WAIT_READY); } || { $(STOP_NLU); scripts/svc.sh stop rasa; $(STOP_ACTIONS); exit 1; }
 	@echo "REST: POST http://127.0.0.1:$(RASA_PORT)/webhooks/rest/webhook  socket.io: http://127.0.0.1:$(RASA_PORT)/socket.io  web chat: http://127.0.0.1:$(RASA_PORT)/chat/$(if $(RASA_AUTH_TOKEN),  HTTP API: on (token required),  HTTP API: off (set RASA_AUTH_TOKEN)). 'make stop' ends them."
 
 serve-rasa: setup train ## One more Rasa instance (and its NLU server) on RASA_PORT for an action server already up on ACTIONS_PORT (scale-out)

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.llm.context import conversation_turns
 from actions.llm.logs import log_to_stderr_if_unconfigured
+from actions.llm.readiness import process_warm_up
 from actions.llm.responder import Responder, TurnRequest
 from actions.llm.settings import LLMSettings
 from actions.recall import with_recalled
@@ -79,7 +80,7 @@ class ActionLLMFallback(Action):
         log_to_stderr_if_unconfigured()
         try:
             if LLMSettings.from_env().preload:
-                self._get_responder().warm_up()
+                self._get_responder().warm_up(process_warm_up())
         except Exception:
             logger.exception("Could not start preloading the LLM")
 

@@ -25,6 +25,7 @@ from channels.limits import (
     MessageLimit,
     max_chars_from,
 )
+from channels.readiness import ActionServerReadiness
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +73,25 @@ async def serve_page_file(name: str, web_dir: Path = WEB_DIR) -> HTTPResponse:
     return await response.file(path, mime_type=content_type, headers=PAGE_HEADERS)
 
 
-def page_blueprint(web_dir: Path = WEB_DIR) -> Blueprint:
-    """The web chat's routes: ``/chat/`` (the page) and its few assets."""
+def action_webhook(app: Sanic) -> str | None:
+    """The action server's webhook the Rasa server behind ``app`` calls, if any."""
+    agent = getattr(app.ctx, "agent", None)
+    endpoint = getattr(agent, "action_endpoint", None)
+    return getattr(endpoint, "url", None)
+
+
+def page_blueprint(
+    web_dir: Path = WEB_DIR, readiness: ActionServerReadiness | None = None
+) -> Blueprint:
+    """The web chat's routes: ``/chat/`` (the page), its assets, ``/chat/ready``."""
     page = Blueprint("webchat_page", url_prefix=PAGE_PREFIX, strict_slashes=True)
+    readiness = readiness or ActionServerReadiness()
+
+    @page.route("/ready", methods=["GET"])
+    async def ready(request: Request) -> HTTPResponse:
+        # The page waits on this before it lets a customer's first message go.
+        is_ready = await readiness.ready(action_webhook(request.app))
+        return response.json({"ready": is_ready}, headers={"Cache-Control": "no-store"})
 
     @page.route("", methods=["GET", "HEAD"])
     async def to_page(_: Request) -> HTTPResponse:

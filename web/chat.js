@@ -196,8 +196,26 @@
 
   const socket = window.io({ path: "/socket.io", reconnectionDelayMax: 5000 });
   const outbox = [];
-  let ready = false; // connected and joined to the session's room
+  let ready = false; // connected, joined to the session's room, assistant loaded
   let everConnected = false;
+  let assistantReady = false; // the action server has loaded its models (/chat/ready)
+
+  // Until the assistant has loaded what a first answer needs, the page says
+  // "Connecting…" and keeps the customer's messages in the outbox.
+  function whenAssistantReady(then) {
+    if (assistantReady) return then();
+    fetch("ready", { cache: "no-store" })
+      .then((answer) => (answer.ok ? answer.json() : { ready: false }))
+      .catch(() => ({ ready: false }))
+      .then((body) => {
+        if (body && body.ready === true) {
+          assistantReady = true;
+          then();
+        } else {
+          window.setTimeout(() => whenAssistantReady(then), 1000);
+        }
+      });
+  }
 
   function flush() {
     while (ready && socket.connected && outbox.length) {
@@ -222,10 +240,13 @@
 
   socket.on("session_confirm", () => {
     // The server echoes the id it was given; this page keeps its own.
-    ready = true;
-    everConnected = true;
-    setStatus("connected", "Connected");
-    flush();
+    whenAssistantReady(() => {
+      if (!socket.connected) return;
+      ready = true;
+      everConnected = true;
+      setStatus("connected", "Connected");
+      flush();
+    });
   });
 
   socket.on("disconnect", (reason) => {

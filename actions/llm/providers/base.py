@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import concurrent.futures
 from dataclasses import dataclass
 from typing import ClassVar, Literal, TypedDict
 
@@ -74,8 +75,13 @@ class LLMProvider(abc.ABC):
             ProviderError: it cannot start at all.
         """
 
-    def warm_up(self) -> None:  # noqa: B027 (optional hook)
-        """Starts any slow preparation in the background, without waiting."""
+    def warm_up(self) -> concurrent.futures.Future | None:
+        """Starts any slow preparation in the background, without waiting.
+
+        Returns what finishes when the provider is ready, or None when it has
+        nothing to prepare.
+        """
+        return None
 
     def prompt_tokens(self, messages: list[ChatMessage]) -> int:
         """Tokens the prompt made of ``messages`` costs, template included."""

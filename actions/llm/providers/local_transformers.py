@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from actions.llm.imports import TRANSFORMERS_IMPORT
 from actions.llm.providers.base import (
     ChatMessage,
     Completion,
@@ -88,16 +89,18 @@ def load_fp32(gguf: Path, threads: int = 0) -> tuple[Any, Any]:
     """The tokenizer and fp32 transformers model of a GGUF file."""
     if not gguf.is_file():
         raise FileNotFoundError(f"no model file at {gguf}")
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    with TRANSFORMERS_IMPORT, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     if threads:
         torch.set_num_threads(threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(
             gguf.parent, gguf_file=gguf.name, dtype=torch.float32
         )
@@ -268,12 +271,13 @@ class LocalTransformersProvider(LLMProvider):
         except Exception as error:
             raise ProviderError(f"the local model failed to load: {error}") from error
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> concurrent.futures.Future | None:
         """Starts loading the model on the worker thread, if not loaded yet."""
         try:
-            self._future()
+            return self._future()
         except ProviderError:
             logger.exception("Cannot preload the local model")
+            return None
 
     async def ready(self, timeout: float) -> None:
         """Waits (without blocking the loop) until the model is loaded."""
