@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devtools.server_logs import LogError, error_lines, unexpected
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,6 +60,9 @@ class Servers:
         default_factory=lambda: Path(tempfile.mkdtemp(prefix="acme-run-"))
     )
     env: dict[str, str] = field(default_factory=dict)
+    #: Patterns of the error lines this configuration is meant to log (a dead
+    #: LLM server, a killed instance); any other error fails ``stop()``.
+    expected_errors: tuple[str, ...] = ()
 
     @property
     def make_args(self) -> list[str]:
@@ -128,8 +133,33 @@ class Servers:
             time.sleep(0.5)
 
     def stop(self) -> subprocess.CompletedProcess:
-        """Runs `make stop` for these servers."""
-        return run_make("stop", *self.make_args, env=self.env, timeout=120)
+        """Runs `make stop` for these servers, then checks their logs.
+
+        Raises:
+            AssertionError: a log holds an error line ``expected_errors`` does
+                not account for (the run folder is kept for a look).
+        """
+        result = run_make("stop", *self.make_args, env=self.env, timeout=120)
+        self.check_logs()
+        return result
+
+    def log_errors(self) -> list[LogError]:
+        """The error lines in the servers' logs that nobody expected."""
+        found = [
+            error
+            for path in sorted(self.run_dir.glob("*.log"))
+            for error in error_lines(path.name, path.read_text(errors="replace"))
+        ]
+        return unexpected(found, self.expected_errors)
+
+    def check_logs(self) -> None:
+        """Raises if a log holds an error line nobody expected."""
+        errors = self.log_errors()
+        if errors:
+            listed = "\n".join(str(error) for error in errors[:20])
+            raise AssertionError(
+                f"unexpected errors in the server logs of {self.run_dir}:\n{listed}"
+            )
 
     def __enter__(self) -> Servers:
         self.start()

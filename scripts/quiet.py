@@ -20,6 +20,8 @@ def main() -> None:
         sys.exit("usage: python -m scripts.quiet MODULE [ARGS...]")
     quiet_warnings.install()
     module = sys.argv.pop(1)
+    if module == "rasa":
+        quiet_warnings.register_with_rasa()
     sys.argv[0] = module
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

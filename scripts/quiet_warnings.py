@@ -1,7 +1,7 @@
-"""Ignores the third-party deprecation notices listed in quiet_warnings.yml.
+"""Ignores the third-party notices listed in quiet_warnings.yml.
 
-Each entry is ignored for its category and module only; anything else still
-shows. ``VERBOSE=1`` (or ``install(verbose=True)``) leaves every notice on.
+Each entry is ignored for its category and module (and message, when it
+names one) only; anything else still shows. ``VERBOSE=1`` (or ``install(verbose=True)``) leaves every notice on.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ FILTERS_FILE = Path(__file__).with_name("quiet_warnings.yml")
 
 @dataclass(frozen=True)
 class QuietWarning:
-    """One notice to ignore: its category and the module it comes from."""
+    """One notice to ignore: its category, the module it comes from, its text."""
 
     category: str
     module: str
+    #: A regular expression the start of the message must match ("": any).
+    message: str = ""
 
     def category_class(self) -> type[Warning]:
         """The warning class ``category`` names (a builtin or ``package.Class``)."""
@@ -38,7 +40,10 @@ class QuietWarning:
 def load(path: Path = FILTERS_FILE) -> list[QuietWarning]:
     """The entries of ``path``."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [QuietWarning(entry["category"], entry["module"]) for entry in entries]
+    return [
+        QuietWarning(entry["category"], entry["module"], entry.get("message", ""))
+        for entry in entries
+    ]
 
 
 def verbose_requested(env: dict[str, str] | None = None) -> bool:
@@ -59,5 +64,28 @@ def install(
 
     for entry in reversed(entries if entries is not None else load()):
         warnings.filterwarnings(
-            "ignore", category=entry.category_class(), module=f"(?:{entry.module})$"
+            "ignore",
+            message=entry.message,
+            category=entry.category_class(),
+            module=f"(?:{entry.module})$",
         )
+
+
+def register_with_rasa(
+    entries: list[QuietWarning] | None = None, verbose: bool | None = None
+) -> None:
+    """Adds the entries with a message to Rasa's own list of expected warnings.
+
+    Rasa's command line puts "once" for every UserWarning in front of the
+    filters as it starts, which would show those again; the filters it makes
+    of ``rasa.utils.common.EXPECTED_WARNINGS`` go in after that one.
+    """
+    if verbose_requested() if verbose is None else verbose:
+        return
+    from rasa.utils import common
+
+    for entry in entries if entries is not None else load():
+        if entry.message and issubclass(entry.category_class(), UserWarning):
+            expected = (entry.category_class(), entry.message)
+            if expected not in common.EXPECTED_WARNINGS:
+                common.EXPECTED_WARNINGS.append(expected)

@@ -80,6 +80,16 @@ start() {
   ready "$name" "$url"
 }
 
+# ended PID TICKS: waits up to TICKS quarter-seconds for PID to exit.
+ended() {
+  local _
+  for _ in $(seq 1 "$2"); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  ! kill -0 "$1" 2>/dev/null
+}
+
 stop() {
   local name=$1 file pid
   file=$(pid_file "$name")
@@ -88,16 +98,19 @@ stop() {
     return 0
   fi
   pid=$(<"$file")
-  # The service leads its own process group (setsid): end the group, workers included.
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.25
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "$name (pid $pid) ignored SIGTERM for 15s; killing it." >&2
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  # The service leads its own process group (setsid). Its leader first: a
+  # server with workers (Sanic's) ends them in order; a signal to each worker
+  # besides interrupts their cleanup. Then whatever is left of the group.
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! ended "$pid" 60; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    if ! ended "$pid" 20; then
+      echo "$name (pid $pid) ignored SIGTERM for 20s; killing it." >&2
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
+  # Workers the leader left behind.
+  kill -TERM -- "-$pid" 2>/dev/null || true
   rm -f "$file"
   echo "$name stopped"
 }

@@ -8,6 +8,7 @@ the real SmolLM2 model (loaded once for the whole test session).
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from actions.llm.providers.base import (
 )
 from actions.llm.providers.fake import FakeProvider
 from actions.llm.providers.local_transformers import LocalTransformersProvider
+from actions.llm.providers.local_transformers import _worker as local_worker
 from actions.llm.providers.openai_compatible import OpenAICompatibleProvider
 from devtools.openai_stub import OpenAIStub
 
@@ -28,6 +30,7 @@ MESSAGES = [
     {"role": "system", "content": "You are a helpful appliance store assistant."},
     {"role": "user", "content": "How do I clean a dishwasher filter?"},
 ]
+LONG = [MESSAGES[0], {"role": "user", "content": "filter " * 1500 + "clean?"}]
 REPLY = "Twist the filter out, rinse it under warm water and put it back."
 
 
@@ -125,6 +128,30 @@ def test_gives_up_at_the_timeout_without_blocking_the_loop(make, kind):
     ticks, elapsed = asyncio.run(scenario())
     assert elapsed < 2.5
     assert ticks >= 5
+
+
+def test_a_local_job_given_up_on_leaves_no_error_unseen(local_provider):
+    """The turn gives up while the model still reads a long prompt."""
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        lost: list[str] = []  # what asyncio reports as never seen
+        loop.set_exception_handler(lambda _, context: lost.append(context["message"]))
+        timed_out = False
+        try:
+            await local_provider.complete(LONG, 8, 0.2)
+        except ProviderTimeout:  # not kept: its frames would keep the job alive
+            timed_out = True
+        # One job at a time: this one runs once the job given up on has ended.
+        await asyncio.wrap_future(local_worker().submit(lambda: None))
+        await asyncio.sleep(0.1)
+        gc.collect()
+        await asyncio.sleep(0.1)
+        return timed_out, lost
+
+    timed_out, lost = asyncio.run(scenario())
+    assert timed_out
+    assert lost == []
 
 
 def test_errors_are_provider_errors(kind, stub):

@@ -204,3 +204,33 @@ def test_the_chat_reconnects_after_the_connection_drops(servers, browser):
     )
     assert names(chat.wait_replies(1, 1)) == ["utter_message_too_long"]
     assert names(chat.say("hi")) == ["utter_greet"]
+
+
+def test_the_chat_says_connecting_until_the_assistant_has_loaded(servers, browser):
+    page = browser.pages[0] if browser.pages else browser.new_page()
+    # The action server still loading, as /chat/ready reports it at start.
+    loading = {"ready": False}
+    asked: list[str] = []
+
+    def ready(route):
+        asked.append(route.request.url)
+        if loading["ready"]:
+            route.continue_()
+        else:
+            route.fulfill(json={"ready": False})
+
+    page.route("**/chat/ready", ready)
+    chat = Chat(page, servers.base_url + "/chat/")
+    page.goto(chat.url)
+    expect(chat.status).to_have_text("Connecting…")
+    chat.input.fill("hi")
+    chat.input.press("Enter")  # kept until the assistant is ready
+    time.sleep(2.5)
+    expect(chat.status).to_have_attribute("data-state", "connecting")
+    assert chat.bot.count() == 0
+    assert len(asked) >= 2, "the page keeps asking"
+
+    loading["ready"] = True  # now the real /chat/ready answers
+    chat.wait_connected()
+    expect(chat.status).to_have_text("Connected")
+    assert names(chat.wait_replies(0, 1)) == ["utter_greet"]

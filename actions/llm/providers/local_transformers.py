@@ -172,6 +172,12 @@ def _engine_future(
         return future
 
 
+def consume_outcome(future: asyncio.Future) -> None:
+    """Marks a finished future's exception as seen, whoever waits for it."""
+    if not future.cancelled():
+        future.exception()
+
+
 def _generate(
     engine: Engine, messages: list[ChatMessage], max_new_tokens: int, deadline: float
 ) -> Completion:
@@ -316,6 +322,9 @@ class LocalTransformersProvider(LLMProvider):
             _generate, self._engine(), messages, max_new_tokens, deadline
         )
         future = asyncio.wrap_future(job)
+        # A job given up on (the deadline here, or the turn's own) still ends,
+        # with ProviderTimeout: seen here, asyncio does not log it as lost.
+        future.add_done_callback(consume_outcome)
         remaining = max(0.0, deadline - time.monotonic())
         done, _ = await asyncio.wait({future}, timeout=remaining + 0.5)
         if not done:

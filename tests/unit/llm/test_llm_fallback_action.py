@@ -5,6 +5,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.llm.providers.fake import FakeProvider
+from actions.llm.readiness import process_warm_up
 from actions.llm.responder import Responder
 from actions.llm.settings import LLMSettings
 from actions.llm_fallback import ActionLLMFallback, turn_request
@@ -227,11 +228,15 @@ def test_building_the_action_loads_nothing(monkeypatch):
 def test_the_serving_process_preloads_when_asked(monkeypatch):
     """The action server pickles its actions into the worker that serves."""
     warmed = []
-    monkeypatch.setattr(Responder, "warm_up", lambda self: warmed.append(self))
+    monkeypatch.setattr(
+        Responder, "warm_up", lambda self, progress: warmed.append((self, progress))
+    )
     monkeypatch.setenv("LLM_PROVIDER", "fake")
     monkeypatch.setenv("LLM_PRELOAD", "1")
     worker_copy = pickle.loads(pickle.dumps(ActionLLMFallback()))
-    assert len(warmed) == 1 and worker_copy._responder is warmed[0]
+    assert len(warmed) == 1 and worker_copy._responder is warmed[0][0]
+    # ...recording its steps where the action server's /ready reads them.
+    assert warmed[0][1] is process_warm_up()
     monkeypatch.setenv("LLM_PRELOAD", "0")
     assert pickle.loads(pickle.dumps(ActionLLMFallback()))._responder is None
     assert len(warmed) == 1

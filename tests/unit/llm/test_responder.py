@@ -276,10 +276,52 @@ def test_warming_up_loads_the_guards_and_freezes_them_out_of_the_collector(
     responder = make_responder()
     gc.unfreeze()
     try:
-        responder.warm_up()
+        progress = responder.warm_up()
         for thread in threading.enumerate():
             if thread.name == "llm-prepare":
                 thread.join(timeout=120)
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+    # The scripted provider has nothing to load; the guards and index do.
+    steps = {step.name: step.state for step in progress.steps()}
+    assert steps == {"entity recogniser": "ready", "knowledge index": "ready"}
+    assert progress.ready
+
+
+def test_warming_up_is_ready_only_once_the_model_has_loaded(make_responder):
+    import concurrent.futures
+    import types
+
+    loading: concurrent.futures.Future = concurrent.futures.Future()
+    responder = make_responder()
+    responder.provider.warm_up = lambda: loading
+    responder.redactor.warm_up = lambda: None
+    responder.knowledge = types.SimpleNamespace(retrieve=_broken_index)
+    progress = responder.warm_up()
+    _wait_for(lambda: progress.report()["steps"][2]["state"] != "loading")
+    report = progress.report()
+    assert not report["ready"]
+    assert [(s["name"], s["state"]) for s in report["steps"]] == [
+        ("language model", "loading"),
+        ("entity recogniser", "ready"),
+        ("knowledge index", "failed"),
+    ]
+    assert "no index here" in report["steps"][2]["error"]
+    loading.set_exception(RuntimeError("no weights"))
+    assert progress.ready  # settled: the turn gets the apology, not a wait
+    model = progress.report()["steps"][0]
+    assert model["state"] == "failed" and "no weights" in model["error"]
+
+
+def _broken_index(text, top_k):
+    raise OSError("no index here")
+
+
+def _wait_for(condition, timeout=30.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

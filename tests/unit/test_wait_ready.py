@@ -1,0 +1,123 @@
+"""scripts/wait_ready.py: waits on the action server's /ready, says how it went."""
+
+import io
+import os
+
+from scripts.wait_ready import progress_line, ready_line, wait
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+LOADING = {
+    "ready": False,
+    "steps": [
+        {"name": "language model", "state": "loading", "seconds": 1.0},
+        {"name": "knowledge index", "state": "ready", "seconds": 1.0},
+    ],
+}
+READY = {
+    "ready": True,
+    "steps": [{"name": "language model", "state": "ready", "seconds": 20.0}],
+}
+
+
+def scripted(*reports):
+    answers = list(reports)
+    return lambda url: answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+def test_a_terminal_sees_one_progress_line_replaced_by_the_ready_line(tmp_path):
+    clock, out = Clock(), Terminal()
+    done = wait(
+        "http://x/ready",
+        timeout=60,
+        out=out,
+        get=scripted(None, LOADING, LOADING, READY),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert done
+    shown = out.getvalue()
+    assert "Starting the action server" in shown
+    assert "language model …, knowledge index done" in shown
+    assert shown.count("\n") == 1  # everything else rewrote one line
+    assert shown.endswith("\r\x1b[KThe assistant is ready (2 s).\n")
+
+
+def test_a_log_or_pipe_gets_only_the_ready_line():
+    clock, out = Clock(), io.StringIO()
+    assert wait(
+        "u", 60, out=out, get=scripted(LOADING, READY), clock=clock, sleep=clock.sleep
+    )
+    assert out.getvalue() == "The assistant is ready (0 s).\n"
+
+
+def test_a_step_that_failed_is_said_and_the_wait_ends():
+    failed = {
+        "ready": True,
+        "steps": [
+            {"name": "language model", "state": "failed", "error": "OSError: gone"}
+        ],
+    }
+    line = ready_line(failed, 3.0)
+    assert "could not load language model: OSError: gone" in line
+    assert "apology" in line
+
+
+def test_a_server_that_exits_while_loading_fails_the_wait_with_its_log(tmp_path):
+    pid_file = tmp_path / "actions.pid"
+    pid_file.write_text("999999999")  # no such process
+    log = tmp_path / "actions.log"
+    log.write_text("starting\nImportError: no module named torch\n")
+    clock, out = Clock(), io.StringIO()
+    done = wait(
+        "u",
+        60,
+        pid_file,
+        log,
+        out=out,
+        get=scripted(None),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert not done
+    assert "exited while loading" in out.getvalue()
+    assert "no module named torch" in out.getvalue()
+
+
+def test_the_wait_gives_up_after_its_timeout(tmp_path):
+    pid_file = tmp_path / "actions.pid"
+    pid_file.write_text(str(os.getpid()))
+    clock, out = Clock(), io.StringIO()
+    done = wait(
+        "u",
+        5,
+        pid_file,
+        out=out,
+        get=scripted(LOADING),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert not done
+    assert "not ready within 5 s" in out.getvalue()
+    assert clock.now >= 5
+
+
+def test_progress_names_every_step():
+    assert progress_line(LOADING, 12.4) == (
+        "Loading language model …, knowledge index done  12 s"
+    )
