@@ -1,7 +1,8 @@
 """Ignores the third-party notices listed in quiet_warnings.yml.
 
 Each entry is ignored for its category and module (and message, when it
-names one) only; anything else still shows. ``VERBOSE=1`` (or ``install(verbose=True)``) leaves every notice on.
+names one) only; anything else still shows. ``VERBOSE=1`` (or
+``install(verbose=True)``) leaves every notice on.
 """
 
 from __future__ import annotations

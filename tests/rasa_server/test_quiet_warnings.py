@@ -44,12 +44,14 @@ def test_verbose_installs_nothing():
     assert not quiet_warnings.verbose_requested({"VERBOSE": "0"})
 
 
+VALIDATE = ["--domain", "domain.yml", "--config", "config.yml"]
+VALIDATE += ["--data", "data/nlu", "data/rules", "data/stories"]
+
+
 def rasa_stderr(env: dict[str, str]) -> str:
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.quiet", "rasa", "data", "validate"]
-        + ["--domain", "domain.yml", "--config", "config.yml", "--data"]
-        + ["data/nlu", "data/rules", "data/stories"],
+        [sys.executable, "-m", "scripts.quiet", "rasa", "data", "validate", *VALIDATE],
         cwd=PROJECT_ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -78,6 +80,6 @@ def test_rasa_learns_the_entries_with_a_message_as_expected_warnings():
     try:
         quiet_warnings.register_with_rasa([entry], verbose=False)
         quiet_warnings.register_with_rasa([entry], verbose=False)  # once only
-        assert common.EXPECTED_WARNINGS == [*before, (UserWarning, entry.message)]
+        assert [*before, (UserWarning, entry.message)] == common.EXPECTED_WARNINGS
     finally:
         common.EXPECTED_WARNINGS[:] = before
