@@ -125,3 +125,4 @@ def test_ctrl_c_in_the_shell_also_stops_the_action_server(tmp_path):
     assert child.exitstatus == 0, child.before
     assert not port_in_use(ports.actions_port)
     assert not (ports.run_dir / "actions.pid").exists()
+    assert ports.log_errors() == []

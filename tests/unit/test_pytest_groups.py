@@ -77,7 +77,9 @@ def test_test_by_test_both_workers_build_both_fixtures(tmp_path):
     listed = ["test_a.py", "test_b.py"]
     result, built = run_suite(tmp_path, listed, "-n", "2", "--dist", "load")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert built == ["own", "own", "servers", "servers"]
+    assert built.count("servers") == 2
+    # (Where test_c's tests go is up to the workers' pace: one or both.)
+    assert "own" in built
 
 
 def test_a_file_using_a_listed_fixture_unlisted_fails_the_collection(tmp_path):
