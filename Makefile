@@ -103,7 +103,8 @@ STOP_ACTIONS = scripts/svc.sh stop actions
 # with a progress line on a terminal.
 WAIT_READY = $(PY_ACTIONS) scripts/wait_ready.py http://127.0.0.1:$(ACTIONS_PORT)/ready \
 	--pid-file $(RUN_DIR)/actions.pid --log $(RUN_DIR)/actions.log
-SHELL_FLAGS := $(if $(VERBOSE),,--quiet)
+# VERBOSE=0 is as quiet as no VERBOSE (as scripts/quiet_warnings.py reads it).
+SHELL_FLAGS := $(if $(filter-out 0,$(VERBOSE)),,--quiet)
 # The NLU server and the Rasa server that asks it start side by side.
 NLU_TOKEN_FILE = $(RUN_DIR)/nlu.token
 RENDER_SERVE_ENDPOINTS = $(RENDER_ENDPOINTS) \

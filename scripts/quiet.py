@@ -15,13 +15,15 @@ from scripts import quiet_warnings
 
 
 def main() -> None:
-    """Installs the filters, then runs the module named by the first argument."""
+    """Installs the filters (unless VERBOSE), then runs the module named first."""
     if len(sys.argv) < 2:
         sys.exit("usage: python -m scripts.quiet MODULE [ARGS...]")
-    quiet_warnings.install()
     module = sys.argv.pop(1)
-    if module == "rasa":
-        quiet_warnings.register_with_rasa()
+    if not quiet_warnings.verbose_requested():
+        entries = quiet_warnings.load()
+        quiet_warnings.install(entries)
+        if module == "rasa":
+            quiet_warnings.register_with_rasa(entries)
     sys.argv[0] = module
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -1,8 +1,8 @@
 """Ignores the third-party notices listed in quiet_warnings.yml.
 
 Each entry is ignored for its category and module (and message, when it
-names one) only; anything else still shows. ``VERBOSE=1`` (or
-``install(verbose=True)``) leaves every notice on.
+names one) only; anything else still shows. scripts/quiet.py installs them
+unless ``VERBOSE=1``.
 """
 
 from __future__ import annotations
@@ -53,17 +53,13 @@ def verbose_requested(env: dict[str, str] | None = None) -> bool:
     return value not in ("", "0")
 
 
-def install(
-    entries: list[QuietWarning] | None = None, verbose: bool | None = None
-) -> None:
+def install(entries: list[QuietWarning]) -> None:
     """Puts the ignore filters in front of every other warning filter."""
-    if verbose_requested() if verbose is None else verbose:
-        return
     # Importing sanic puts a "once" filter for every DeprecationWarning in
     # front of the list; ours go in after it, so that they come first.
     import sanic  # noqa: F401
 
-    for entry in reversed(entries if entries is not None else load()):
+    for entry in reversed(entries):
         warnings.filterwarnings(
             "ignore",
             message=entry.message,
@@ -72,20 +68,16 @@ def install(
         )
 
 
-def register_with_rasa(
-    entries: list[QuietWarning] | None = None, verbose: bool | None = None
-) -> None:
+def register_with_rasa(entries: list[QuietWarning]) -> None:
     """Adds the entries with a message to Rasa's own list of expected warnings.
 
     Rasa's command line puts "once" for every UserWarning in front of the
     filters as it starts, which would show those again; the filters it makes
     of ``rasa.utils.common.EXPECTED_WARNINGS`` go in after that one.
     """
-    if verbose_requested() if verbose is None else verbose:
-        return
     from rasa.utils import common
 
-    for entry in entries if entries is not None else load():
+    for entry in entries:
         if entry.message and issubclass(entry.category_class(), UserWarning):
             expected = (entry.category_class(), entry.message)
             if expected not in common.EXPECTED_WARNINGS:

@@ -99,11 +99,13 @@ def wait(
     """Polls ``url`` until ready; False (having said why) if it never gets there."""
     started = clock()
     live = out.isatty()
+    # On a terminal each line replaces the progress line before it.
+    fresh_line = "\r\033[K" if live else ""
     while True:
         report = get(url)
         elapsed = clock() - started
         if report is not None and report.get("ready"):
-            out.write(("\r\033[K" if live else "") + ready_line(report, elapsed) + "\n")
+            out.write(fresh_line + ready_line(report, elapsed) + "\n")
             return True
         problem = ""
         if not alive(pid_file):
@@ -111,11 +113,11 @@ def wait(
         elif elapsed >= timeout:
             problem = f"The action server was not ready within {timeout:.0f} s."
         if problem:
-            out.write(("\r\033[K" if live else "") + problem + "\n")
+            out.write(fresh_line + problem + "\n")
             out.write(tail(log) + "\n")
             return False
         if live:
-            out.write("\r\033[K" + progress_line(report, elapsed))
+            out.write(fresh_line + progress_line(report, elapsed))
             out.flush()
         sleep(POLL_S)
 

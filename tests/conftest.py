@@ -31,6 +31,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.date(2026, 11, 30)
 
 
+class FakeClock:
+    """A monotonic clock the test moves by hand (``sleep`` moves it too)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    sleep = advance
+
+
 def load_yaml(relative: str) -> Any:
     """Reads a YAML file of the project."""
     with open(PROJECT_ROOT / relative, encoding="utf-8") as handle:

@@ -4,22 +4,12 @@ import io
 import os
 
 from scripts.wait_ready import progress_line, ready_line, wait
+from tests.conftest import FakeClock
 
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 LOADING = {
@@ -35,23 +25,29 @@ READY = {
 }
 
 
-def scripted(*reports):
+def run_wait(reports, timeout=60, pid_file=None, log=None, out=None):
+    """``wait`` on a fake clock, /ready answering ``reports`` (the last repeats).
+
+    Returns whether it got ready, what it printed, and the time it took.
+    """
     answers = list(reports)
-    return lambda url: answers.pop(0) if len(answers) > 1 else answers[0]
-
-
-def test_a_terminal_sees_one_progress_line_replaced_by_the_ready_line(tmp_path):
-    clock, out = Clock(), Terminal()
+    clock, out = FakeClock(now=0.0), out or io.StringIO()
     done = wait(
-        "http://x/ready",
-        timeout=60,
+        "http://127.0.0.1:5055/ready",
+        timeout,
+        pid_file,
+        log,
         out=out,
-        get=scripted(None, LOADING, LOADING, READY),
+        get=lambda url: answers.pop(0) if len(answers) > 1 else answers[0],
         clock=clock,
         sleep=clock.sleep,
     )
+    return done, out.getvalue(), clock.now
+
+
+def test_a_terminal_sees_one_progress_line_replaced_by_the_ready_line():
+    done, shown, _ = run_wait([None, LOADING, LOADING, READY], out=Terminal())
     assert done
-    shown = out.getvalue()
     assert "Starting the action server" in shown
     assert "language model …, knowledge index done" in shown
     assert shown.count("\n") == 1  # everything else rewrote one line
@@ -59,11 +55,9 @@ def test_a_terminal_sees_one_progress_line_replaced_by_the_ready_line(tmp_path):
 
 
 def test_a_log_or_pipe_gets_only_the_ready_line():
-    clock, out = Clock(), io.StringIO()
-    assert wait(
-        "u", 60, out=out, get=scripted(LOADING, READY), clock=clock, sleep=clock.sleep
-    )
-    assert out.getvalue() == "The assistant is ready (0 s).\n"
+    done, shown, _ = run_wait([LOADING, READY])
+    assert done
+    assert shown == "The assistant is ready (0 s).\n"
 
 
 def test_a_step_that_failed_is_said_and_the_wait_ends():
@@ -83,38 +77,19 @@ def test_a_server_that_exits_while_loading_fails_the_wait_with_its_log(tmp_path)
     pid_file.write_text("999999999")  # no such process
     log = tmp_path / "actions.log"
     log.write_text("starting\nImportError: no module named torch\n")
-    clock, out = Clock(), io.StringIO()
-    done = wait(
-        "u",
-        60,
-        pid_file,
-        log,
-        out=out,
-        get=scripted(None),
-        clock=clock,
-        sleep=clock.sleep,
-    )
+    done, shown, _ = run_wait([None], pid_file=pid_file, log=log)
     assert not done
-    assert "exited while loading" in out.getvalue()
-    assert "no module named torch" in out.getvalue()
+    assert "exited while loading" in shown
+    assert "no module named torch" in shown
 
 
 def test_the_wait_gives_up_after_its_timeout(tmp_path):
     pid_file = tmp_path / "actions.pid"
     pid_file.write_text(str(os.getpid()))
-    clock, out = Clock(), io.StringIO()
-    done = wait(
-        "u",
-        5,
-        pid_file,
-        out=out,
-        get=scripted(LOADING),
-        clock=clock,
-        sleep=clock.sleep,
-    )
+    done, shown, waited = run_wait([LOADING], timeout=5, pid_file=pid_file)
     assert not done
-    assert "not ready within 5 s" in out.getvalue()
-    assert clock.now >= 5
+    assert "not ready within 5 s" in shown
+    assert waited >= 5
 
 
 def test_progress_names_every_step():

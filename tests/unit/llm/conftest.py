@@ -10,6 +10,7 @@ from actions.llm.knowledge import KnowledgeBase
 from actions.llm.providers.fake import FakeProvider
 from actions.llm.responder import Responder
 from actions.llm.settings import PROJECT_ROOT, LLMSettings
+from tests.conftest import FakeClock
 
 #: A small knowledge base the scripted replies below are grounded in.
 TEST_KNOWLEDGE = PROJECT_ROOT / "tests" / "data" / "knowledge"
@@ -19,19 +20,6 @@ TEST_KNOWLEDGE = PROJECT_ROOT / "tests" / "data" / "knowledge"
 def test_knowledge() -> KnowledgeBase:
     """The test documents, indexed once per session with the real encoder."""
     return KnowledgeBase(TEST_KNOWLEDGE, cache=None)
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

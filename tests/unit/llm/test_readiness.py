@@ -8,14 +8,7 @@ from sanic import Sanic
 
 from actions.llm.readiness import WarmUp
 from actions.llm.ready import add_ready_route
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import FakeClock
 
 
 def test_a_warm_up_with_no_steps_is_ready():
@@ -23,13 +16,13 @@ def test_a_warm_up_with_no_steps_is_ready():
 
 
 def test_steps_report_their_state_and_time_in_the_order_they_began():
-    clock = Clock()
+    clock = FakeClock(now=100.0)
     warm_up = WarmUp(clock=clock)
     warm_up.begin("model")
     warm_up.begin("index")
-    clock.now += 2.0
+    clock.advance(2.0)
     warm_up.finish("index", lambda: None)
-    clock.now += 3.0
+    clock.advance(3.0)
     assert warm_up.report() == {
         "ready": False,
         "steps": [
