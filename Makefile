@@ -16,7 +16,7 @@ VENV_BENCH ?= .venv-bench
 
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
-# `make serve` parses messages in a process of its own (channels/nlu_server.py).
+# `make serve` parses messages in a process of its own (rasa_hybrid.server.nlu_server).
 NLU_PORT ?= 5006
 RUN_DIR ?= .run
 # Where conversations are kept (default: endpoints.yml, a SQLite file in var/):
@@ -57,8 +57,10 @@ MODEL := models/$(MODEL_NAME).tar.gz
 # The last training's log, read by `make test-profile`.
 TRAIN_LOG := results/train.log
 TRAINING_DATA := data/nlu data/rules data/stories
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) components encoders actions/llm/text.py actions/llm/guards/input.py data/guards/input.yml requirements/rasa.txt requirements/rasa-models.txt
-LINTED := actions components encoders channels trackers tests bench devtools scripts rasa_sdk_plugins
+# The plugin's code that training runs (rasa-hybrid, installed editable from plugin/).
+PLUGIN := plugin/src/rasa_hybrid
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) $(PLUGIN)/nlu $(PLUGIN)/encoders $(PLUGIN)/text.py $(PLUGIN)/guards/input.py $(PLUGIN)/project.py data/guards/input.yml plugin/pyproject.toml requirements/rasa.txt requirements/rasa-models.txt
+LINTED := actions plugin tests bench devtools scripts rasa_sdk_plugins
 
 # Offline and quiet, everywhere.
 export RASA_TELEMETRY_ENABLED := false
@@ -76,7 +78,7 @@ PY_ACTIONS := $(VENV_ACTIONS)/bin/python
 RASA_READY := $(VENV_RASA)/.installed
 ACTIONS_READY := $(VENV_ACTIONS)/.installed
 BENCH_READY := $(VENV_BENCH)/.installed
-# The web chat's browser bundle (socket.io-client), served by channels/socketio.py.
+# The web chat's browser bundle (socket.io-client), served by rasa_hybrid.channels.socketio.
 WEB_READY := web/node_modules/.installed
 ENDPOINTS := $(RUN_DIR)/endpoints.yml
 API_FLAGS := $(if $(RASA_AUTH_TOKEN),--enable-api --auth-token "$$RASA_AUTH_TOKEN")
@@ -110,7 +112,7 @@ NLU_TOKEN_FILE = $(RUN_DIR)/nlu.token
 RENDER_SERVE_ENDPOINTS = $(RENDER_ENDPOINTS) \
 	--nlu-url http://127.0.0.1:$(NLU_PORT) --nlu-token-file $(NLU_TOKEN_FILE)
 LAUNCH_NLU = scripts/svc.sh launch nlu $(NLU_PORT) \
-	-- env NLU_TOKEN_FILE=$(NLU_TOKEN_FILE) $(ONE_THREAD) $(PY_RASA) -m scripts.quiet channels.nlu_server \
+	-- env NLU_TOKEN_FILE=$(NLU_TOKEN_FILE) $(ONE_THREAD) $(PY_RASA) -m scripts.quiet rasa_hybrid.server.nlu_server \
 	--model $(MODEL) --port $(NLU_PORT)
 WAIT_NLU = scripts/svc.sh ready nlu http://127.0.0.1:$(NLU_PORT)/
 STOP_NLU = scripts/svc.sh stop nlu
@@ -138,7 +140,7 @@ help: ## Show this help
 
 setup: $(RASA_READY) $(ACTIONS_READY) $(WEB_READY) ## Create both Python environments and the web chat's packages (once; again when requirements change)
 
-$(RASA_READY): requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa-models.txt
+$(RASA_READY): requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa-models.txt plugin/pyproject.toml
 	@scripts/step.sh begin setup-rasa-env
 	$(call new_venv,$(PYTHON_RASA),$(VENV_RASA),8,10,3.10.13,PYTHON_RASA)
 	$(call pip_install,$(VENV_RASA),--quiet -r requirements/rasa.txt -r requirements/rasa-dev.txt)
@@ -147,7 +149,7 @@ $(RASA_READY): requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa
 	@touch $@
 	@scripts/step.sh end setup-rasa-env
 
-$(ACTIONS_READY): requirements/actions.txt requirements/models.txt requirements/dev.txt
+$(ACTIONS_READY): requirements/actions.txt requirements/models.txt requirements/dev.txt plugin/pyproject.toml
 	@scripts/step.sh begin setup-actions-env
 	$(call new_venv,$(PYTHON_ACTIONS),$(VENV_ACTIONS),11,12,3.11.7,PYTHON_ACTIONS)
 	$(call pip_install,$(VENV_ACTIONS),--quiet -r requirements/actions.txt -r requirements/dev.txt)
@@ -268,7 +270,7 @@ bench-retrieval: $(ACTIONS_READY) ## Knowledge retrieval alone on the developmen
 	$(PY_ACTIONS) -m bench.retrieval --out $(or $(OUT),bench/retrieval.json)
 
 knowledge: $(ACTIONS_READY) ## Build the knowledge index (data/knowledge) now instead of at first start
-	$(PY_ACTIONS) -m actions.llm.knowledge
+	$(PY_ACTIONS) -m rasa_hybrid.llm.knowledge
 
 bench-routing: setup ## NLU routing on labelled CSVs: make bench-routing TRAIN=.. TEST=.. OOS_LABEL=.. [VAL=..]; writes bench/routing.json
 	@[[ -n "$(TRAIN)" && -n "$(TEST)" && -n "$(OOS_LABEL)" ]] || { \

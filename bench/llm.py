@@ -30,17 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-from actions.llm.prompting import PromptTemplates
-from actions.llm.providers.lean_llama import LeanLlama
-from actions.llm.providers.local_transformers import (
+from rasa_hybrid.llm.prompting import PromptTemplates
+from rasa_hybrid.llm.settings import LLMSettings
+from rasa_hybrid.providers.lean_llama import LeanLlama
+from rasa_hybrid.providers.local_transformers import (
     REPETITION_PENALTY,
     load_fp32,
     packaged_gguf,
     stop_token_ids,
 )
-from actions.llm.providers.quantize import MODES, quantize_model
-from actions.llm.settings import LLMSettings
+from rasa_hybrid.providers.quantize import MODES, quantize_model
+
 from bench.stats import summarize
 from devtools.servers import Servers
 
@@ -75,7 +75,7 @@ def load_tokenizer(gguf: Path) -> Any:
 
 def prompt_messages(question: str) -> list[dict[str, str]]:
     """The messages the plugin would send for this question (no history)."""
-    templates = PromptTemplates.load(LLMSettings().prompts_dir)
+    templates = PromptTemplates.load(LLMSettings.from_env().prompts_dir)
     return [
         {"role": "system", "content": templates.render_system("product_question", {})},
         {"role": "user", "content": question},

@@ -29,10 +29,11 @@ from typing import Any
 
 import requests
 import yaml
+from rasa_hybrid.guards.output import OutputRules, check_output
+from rasa_hybrid.llm.audit import read_audit_log
+from rasa_hybrid.llm.knowledge import read_documents
+from rasa_hybrid.llm.settings import LLMSettings
 
-from actions.llm.audit import read_audit_log
-from actions.llm.guards.output import OutputRules, check_output
-from actions.llm.knowledge import KNOWLEDGE_DIR, read_documents
 from bench.redteam_metrics import (
     CaseResult,
     changed_slots,
@@ -184,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         every_prompt = [r.get("prompt") for r in read_audit_log(audit_path)]
     secrets = {s for case in adversarial for s in case.get("pii", ())}
     # The guides quote an example order number; passages are company text.
-    guides = " ".join(text for _, text in read_documents(KNOWLEDGE_DIR))
+    guides = " ".join(
+        text for _, text in read_documents(LLMSettings.from_env().knowledge_dir)
+    )
     in_guides = sorted(s for s in secrets if s in guides)
     figures = summarize(results)
     figures["pii_strings_in_any_prompt"] = leaked_strings(

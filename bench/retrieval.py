@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa_hybrid.llm.knowledge import KnowledgeBase, search, usable_passages
+from rasa_hybrid.llm.settings import LLMSettings
 
-from actions.llm.knowledge import KnowledgeBase, search, usable_passages
-from actions.llm.settings import PROJECT_ROOT, LLMSettings
 from bench.redteam_metrics import has_fact
+from devtools.servers import PROJECT_ROOT
 
 DEV_QUESTIONS = PROJECT_ROOT / "tests" / "redteam" / "dev_questions.yml"
 
@@ -90,10 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     started = time.monotonic()
+    settings = LLMSettings.from_env()
     report = evaluate(
-        KnowledgeBase(),
+        KnowledgeBase(settings.knowledge_dir, settings.knowledge_cache),
         data["questions"],
-        LLMSettings.from_env(),
+        settings,
         not args.passages_only,
     )
     report["file"] = str(args.questions)

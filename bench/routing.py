@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa_hybrid.text import is_readable
 
-from actions.llm.text import is_readable
 from bench.routing_metrics import (
     Example,
     Parsed,

@@ -107,7 +107,7 @@ def _share(part: int, whole: int) -> float | None:
 
 
 #: Candidate fallback thresholds: steps of 0.001 below 0.1, where confidences
-#: scaled down by the novelty penalty (components/novelty.py) fall, then 0.01.
+#: scaled down by the novelty penalty (rasa_hybrid/nlu/novelty.py) fall, then 0.01.
 THRESHOLDS = tuple(i / 1000 for i in range(100)) + tuple(
     i / 100 for i in range(10, 100)
 )

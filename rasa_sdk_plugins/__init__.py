@@ -1,7 +1,7 @@
 """Extensions rasa-sdk's action server loads by this package's name.
 
 ``python -m rasa_sdk`` imports ``rasa_sdk_plugins`` when it exists and calls
-``init_hooks``; here it adds the ``/ready`` route (actions/llm/ready.py).
+``init_hooks``; here it adds the ``/ready`` route (rasa_hybrid/actions/ready.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,6 @@ import pluggy
 
 def init_hooks(manager: pluggy.PluginManager) -> None:
     """Registers this project's hook implementations with rasa-sdk."""
-    from actions.llm import ready
+    from rasa_hybrid.actions import ready
 
     manager.register(ready)

@@ -93,7 +93,7 @@ def render(
 ) -> str:
     """The endpoints YAML of ``source`` with the action URL and stores set.
 
-    ``nlu`` (URL, token) sends parsing to an NLU server (channels/nlu_server.py).
+    ``nlu`` (URL, token) sends parsing to an NLU server (rasa_hybrid.server.nlu_server).
     """
     endpoints = yaml.safe_load(source) or {}
     endpoints.setdefault("action_endpoint", {})

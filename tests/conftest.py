@@ -75,7 +75,7 @@ def domain() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def smollm2_fp32() -> tuple[Any, Any]:
     """The real local model's tokenizer and fp32 model, read once per session."""
-    from actions.llm.providers.local_transformers import load_fp32, packaged_gguf
+    from rasa_hybrid.providers.local_transformers import load_fp32, packaged_gguf
 
     return load_fp32(packaged_gguf())
 

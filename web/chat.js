@@ -1,7 +1,7 @@
 /*
  * Acme Appliances web chat.
  *
- * Talks to Rasa's socket.io channel on the same origin (channels/socketio.py):
+ * Talks to Rasa's socket.io channel on the same origin (plugin/src/rasa_hybrid/channels/socketio.py):
  * `session_request` with a session id kept in localStorage, then
  * `user_uttered` {message, session_id} out and `bot_uttered` messages in.
  * The transcript is kept per session id, so a reload shows it again and the

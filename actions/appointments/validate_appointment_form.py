@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Collection
 from typing import Any
 
+from rasa_hybrid.actions.recall import form_starting, recalled_slot
+from rasa_hybrid.guards.input import GuardConfigError, refusal_responses
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,8 +19,6 @@ from actions.appointments.scheduling import TAKEN, decide, visit_label
 from actions.appointments.when import Wish, parse_wish
 from actions.handoff import utc_now
 from actions.identity import IdentityValidation, identity_slots_needed
-from actions.llm.guards.input import GuardConfigError, refusal_responses
-from actions.recall import form_starting, recalled_slot
 from actions.store import seed
 from actions.store.database import Store, default_store
 from actions.store.repository import (

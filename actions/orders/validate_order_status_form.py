@@ -6,11 +6,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from rasa_hybrid.actions.recall import form_starting, named_earlier
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.recall import form_starting, named_earlier
 from actions.store.database import Store, default_store
 from actions.store.repository import find_order, normalize_order_number, proves_identity
 from actions.verification import (

@@ -13,17 +13,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-from actions.llm.providers.base import (
+from rasa_hybrid.providers.base import (
     Completion,
     LLMProvider,
     ProviderError,
     ProviderTimeout,
 )
-from actions.llm.providers.fake import FakeProvider
-from actions.llm.providers.local_transformers import LocalTransformersProvider
-from actions.llm.providers.local_transformers import _worker as local_worker
-from actions.llm.providers.openai_compatible import OpenAICompatibleProvider
+from rasa_hybrid.providers.fake import FakeProvider
+from rasa_hybrid.providers.local_transformers import LocalTransformersProvider
+from rasa_hybrid.providers.local_transformers import _worker as local_worker
+from rasa_hybrid.providers.openai_compatible import OpenAICompatibleProvider
+
 from devtools.openai_stub import OpenAIStub
 
 MESSAGES = [

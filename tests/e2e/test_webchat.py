@@ -15,7 +15,9 @@ from tests.e2e.conftest import LLM_REPLIES
 from tests.integration.replies import which_response
 
 CREDENTIALS = load_yaml("credentials.yml")
-MAX_CHARS = CREDENTIALS["channels.socketio.LimitedSocketIOInput"]["max_message_chars"]
+MAX_CHARS = CREDENTIALS["rasa_hybrid.channels.socketio.LimitedSocketIOInput"][
+    "max_message_chars"
+]
 [SCRIPTED] = load_yaml(str(LLM_REPLIES.relative_to(PROJECT_ROOT)))
 SCREENSHOT = PROJECT_ROOT / "results/webchat.png"
 TYPING = re.compile(r"\bis-visible\b")

@@ -5,12 +5,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from actions.llm.providers.lean_llama import (
+from rasa_hybrid.providers.lean_llama import (
     LeanLlama,
     UnsupportedModel,
     check_supported,
 )
-from actions.llm.providers.local_transformers import (
+from rasa_hybrid.providers.local_transformers import (
     REPETITION_PENALTY,
     stop_token_ids,
 )

@@ -8,8 +8,7 @@ from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-from components.bounded_tokenizer import BoundedWhitespaceTokenizer
+from rasa_hybrid.nlu.bounded_tokenizer import BoundedWhitespaceTokenizer
 
 
 class SparsePipeline:

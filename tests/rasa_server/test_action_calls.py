@@ -1,4 +1,4 @@
-"""Rasa's endpoint calls on shared, open sessions (channels/action_calls.py)."""
+"""Rasa's endpoint calls on shared, open sessions (patches/action_calls.py)."""
 
 import asyncio
 import json
@@ -10,8 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
-
-from channels import action_calls
+from rasa_hybrid.patches import action_calls
 
 
 @pytest.fixture
@@ -176,16 +175,3 @@ def test_uninstall_restores_rasa_s_sessions():
     assert EndpointConfig.session is action_calls.shared_session
     action_calls.uninstall()
     assert EndpointConfig.session is action_calls._ORIGINAL
-
-
-def test_the_channels_install_the_shared_sessions():
-    from channels.rest import StrictRestInput
-    from channels.socketio import LimitedSocketIOInput
-
-    try:
-        for channel in (StrictRestInput, LimitedSocketIOInput):
-            action_calls.uninstall()
-            channel()
-            assert EndpointConfig.session is action_calls.shared_session
-    finally:
-        action_calls.uninstall()

@@ -4,9 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
-from components.minilm_featurizer import encoder, model_folder
-from encoders.bert_onnx import BertShape, mask_bias
+from rasa_hybrid.encoders.bert_onnx import BertShape, mask_bias
+from rasa_hybrid.nlu.minilm_featurizer import encoder, model_folder
 
 TEXTS = [
     ["hi"],

@@ -5,8 +5,7 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-
-from components.bounded_tokenizer import BoundedWhitespaceTokenizer
+from rasa_hybrid.nlu.bounded_tokenizer import BoundedWhitespaceTokenizer
 
 
 def tokenizer(**config):

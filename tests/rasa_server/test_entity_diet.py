@@ -7,8 +7,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.diet_classifier import DIET
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa_hybrid.nlu.entity_diet import EntityDIETClassifier, has_entities
 
-from components.entity_diet import EntityDIETClassifier, has_entities
 from tests.rasa_server.sparse_pipeline import SparsePipeline
 
 
@@ -93,7 +93,7 @@ def appliances(tmp_path_factory):
     records = []
     handler = logging.Handler()
     handler.emit = lambda record: records.append(record.getMessage())
-    logger = logging.getLogger("components.entity_diet")
+    logger = logging.getLogger("rasa_hybrid.nlu.entity_diet")
     logger.addHandler(handler)
     level = logger.level
     logger.setLevel(logging.INFO)

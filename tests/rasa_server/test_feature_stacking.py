@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
-
-from channels import feature_stacking
+from rasa_hybrid.patches import feature_stacking
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,9 +2,8 @@
 
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-
-from actions.llm.guards.input import InputRules
-from components.input_guard_flag import InputGuardFlag
+from rasa_hybrid.guards.input import InputRules
+from rasa_hybrid.nlu.input_guard_flag import InputGuardFlag
 
 
 def classified(text: str, intent: str = "track_order") -> Message:

@@ -8,13 +8,13 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-
-from components.linear_intent_classifier import (
+from rasa_hybrid.nlu.linear_intent_classifier import (
     LinearIntentClassifier,
     message_scores,
     message_vectors,
     softmax,
 )
+
 from tests.rasa_server.sparse_pipeline import SparsePipeline
 
 EXAMPLES = {

@@ -6,9 +6,8 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-from components.bounded_tokenizer import BoundedWhitespaceTokenizer
-from components.minilm_featurizer import MiniLMFeaturizer, model_folder
+from rasa_hybrid.nlu.bounded_tokenizer import BoundedWhitespaceTokenizer
+from rasa_hybrid.nlu.minilm_featurizer import MiniLMFeaturizer, model_folder
 
 TOKENIZER = BoundedWhitespaceTokenizer(
     {**BoundedWhitespaceTokenizer.get_default_config(), "max_tokens": 200}

@@ -1,10 +1,15 @@
-"""The NLU server (channels/nlu_server.py) with a scripted agent, and for real."""
+"""The NLU server (server/nlu_server.py) with a scripted agent, and for real."""
 
 import asyncio
 
 import pytest
+from rasa_hybrid.server.nlu_server import (
+    MAX_TEXT_CHARS,
+    create_app,
+    parse_request,
+    read_token,
+)
 
-from channels.nlu_server import MAX_TEXT_CHARS, create_app, parse_request, read_token
 from tests.conftest import PROJECT_ROOT
 
 TOKEN = "t0ken-for-tests"
@@ -78,7 +83,7 @@ def test_the_trained_model_parses_through_the_app():
 def test_freezing_the_heap_hides_what_is_alive_from_the_collector():
     import gc
 
-    from channels.server import freeze_heap
+    from rasa_hybrid.channels.server import freeze_heap
 
     kept = [object() for _ in range(1000)]
     try:
@@ -89,8 +94,8 @@ def test_freezing_the_heap_hides_what_is_alive_from_the_collector():
 
 
 def test_the_process_stacks_features_the_fast_way(monkeypatch):
-    from channels import feature_stacking
-    from channels.nlu_server import prepare_process
+    from rasa_hybrid.patches import feature_stacking
+    from rasa_hybrid.server.nlu_server import prepare_process
 
     # Earlier tests initialised TensorFlow in this process, and its thread
     # pools can only be sized before that (`make test` sets one thread each).

@@ -9,8 +9,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-from components.novelty import (
+from rasa_hybrid.nlu.novelty import (
     NoveltyPenalty,
     fit_gaussians,
     out_of_fold_distances,

@@ -3,8 +3,7 @@
 import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-
-from components.unreadable_input import UnreadableInputClassifier, is_readable
+from rasa_hybrid.nlu.unreadable_input import UnreadableInputClassifier, is_readable
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,12 @@
 import asyncio
 
 from rasa.core.channels.channel import register
+from rasa_hybrid.channels.socketio import (
+    PAGE_FILES,
+    LimitedSocketIOInput,
+    serve_page_file,
+)
 from sanic import Sanic
-
-from channels.socketio import PAGE_FILES, LimitedSocketIOInput, serve_page_file
 
 
 def serve(name, web_dir):

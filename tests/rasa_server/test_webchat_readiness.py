@@ -2,7 +2,7 @@
 
 import asyncio
 
-from channels.readiness import ActionServerReadiness, probe, ready_url
+from rasa_hybrid.channels.readiness import ActionServerReadiness, probe, ready_url
 
 
 def test_ready_is_beside_the_webhook():

@@ -15,14 +15,15 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
-
-from tests.conftest import PROJECT_ROOT
-from trackers.windowed import (
+from rasa_hybrid.trackers.windowed import (
+    MARKER,
     WindowedSQLTrackerStore,
     new_events,
     window_start,
     windowed,
 )
+
+from tests.conftest import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 # Event timestamps, increasing (Rasa reads sessions by timestamp).
@@ -156,7 +157,7 @@ def test_turn_after_turn_the_window_matches_the_whole_and_reads_stay_bounded(sto
 
 
 def _snapshot_upto(store, session):
-    from trackers.windowed import _Snapshot
+    from rasa_hybrid.trackers.windowed import _Snapshot
 
     return session.get(_Snapshot, "c").upto_event_id
 
@@ -204,8 +205,7 @@ def test_a_sqlite_file_keeps_its_connections_and_writes_ahead(store, tmp_path):
 
 def test_events_read_back_as_rasa_reads_them():
     from rasa.shared.core.events import deserialise_events
-
-    from trackers.windowed import events_from_dicts
+    from rasa_hybrid.trackers.windowed import events_from_dicts
 
     dicts = [event.as_dict() for event in conversation(6)] + [{"timestamp": 2.0}]
     assert events_from_dicts(dicts) == deserialise_events(dicts)
@@ -233,7 +233,7 @@ def test_a_short_conversation_is_saved_without_counting_and_loses_nothing(store)
     # The marker that says what is stored is never written to the database.
     with store.engine.connect() as connection:
         datas = connection.exec_driver_sql("SELECT data FROM events").scalars()
-        assert not any("acme_window" in data for data in datas)
+        assert not any(MARKER in data for data in datas)
 
 
 def test_a_conversation_without_a_session_start_is_saved_the_way_rasa_saves(store):

@@ -1,14 +1,14 @@
 """Reading the booking's appliance and kind of visit back from the conversation."""
 
 import pytest
-
-from actions.recall import (
+from rasa_hybrid.actions.recall import (
     entity_mapping,
     form_starting,
     named_earlier,
     recalled_entity,
     with_recalled,
 )
+
 from tests.conftest import load_yaml, user_event
 
 

@@ -1,5 +1,6 @@
-from actions.llm.knowledge import KnowledgeBase
-from actions.llm.settings import LLMSettings
+from rasa_hybrid.llm.knowledge import KnowledgeBase
+from rasa_hybrid.llm.settings import LLMSettings
+
 from bench.retrieval import DEV_QUESTIONS, evaluate
 from tests.conftest import load_yaml
 from tests.unit.llm.test_knowledge import DOC, CountingEncoder

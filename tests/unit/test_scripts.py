@@ -124,7 +124,7 @@ def test_render_without_store_urls_keeps_the_file_s_stores():
     source = (PROJECT_ROOT / "endpoints.yml").read_text()
     rendered = yaml.safe_load(render(source, "http://a/webhook"))
     assert rendered["tracker_store"] == {
-        "type": "trackers.windowed.WindowedSQLTrackerStore",
+        "type": "rasa_hybrid.trackers.windowed.WindowedSQLTrackerStore",
         "dialect": "sqlite",
         "db": "var/conversations.db",
         "max_turns": 12,
@@ -140,7 +140,7 @@ def test_render_keeps_the_file_s_store_class_and_options():
         render(source, "http://a/webhook", "postgresql://u@h:5432/conversations")
     )
     assert rendered["tracker_store"] == {
-        "type": "trackers.windowed.WindowedSQLTrackerStore",
+        "type": "rasa_hybrid.trackers.windowed.WindowedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "h",
         "port": 5432,

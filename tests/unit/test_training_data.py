@@ -98,7 +98,7 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
     }
     action_code = "\n".join(
         path.read_text()
-        for folder in ("actions", "channels")
+        for folder in ("actions", "plugin/src/rasa_hybrid")
         for path in (PROJECT_ROOT / folder).rglob("*.py")
     )
     form_questions = {

@@ -291,7 +291,7 @@ def test_nothing_is_recalled_on_later_turns_or_over_a_filled_slot(
 def test_unreadable_guard_rules_do_not_stop_a_booking(
     sqlite_store, clock, make_tracker, dispatcher, domain
 ):
-    from actions.llm.guards.input import GuardConfigError
+    from rasa_hybrid.guards.input import GuardConfigError
 
     def broken():
         raise GuardConfigError("data/guards/input.yml: bad")

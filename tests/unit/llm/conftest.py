@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from rasa_hybrid.llm.knowledge import KnowledgeBase
+from rasa_hybrid.llm.responder import Responder
+from rasa_hybrid.llm.settings import LLMSettings
+from rasa_hybrid.providers.fake import FakeProvider
 
-from actions.llm.knowledge import KnowledgeBase
-from actions.llm.providers.fake import FakeProvider
-from actions.llm.responder import Responder
-from actions.llm.settings import PROJECT_ROOT, LLMSettings
-from tests.conftest import FakeClock
+from tests.conftest import PROJECT_ROOT, FakeClock
 
 #: A small knowledge base the scripted replies below are grounded in.
 TEST_KNOWLEDGE = PROJECT_ROOT / "tests" / "data" / "knowledge"
@@ -34,6 +34,7 @@ def make_responder(test_knowledge) -> Callable[..., Responder]:
     def build(replies=(), clock=None, audit=None, **settings) -> Responder:
         kwargs = {"clock": clock} if clock else {}
         settings.setdefault("audit_log", None)
+        settings.setdefault("prompts_dir", PROJECT_ROOT / "data" / "llm")
         return Responder(
             LLMSettings(provider="fake", **settings),
             FakeProvider(replies),

@@ -1,7 +1,7 @@
 import json
 import threading
 
-from actions.llm.audit import AuditLog, read_audit_log
+from rasa_hybrid.llm.audit import AuditLog, read_audit_log
 
 
 def test_records_are_appended_as_json_lines(tmp_path):

@@ -1,4 +1,4 @@
-from actions.llm.breaker import CircuitBreaker
+from rasa_hybrid.llm.breaker import CircuitBreaker
 
 
 def test_opens_after_the_threshold_and_says_so(clock, caplog):

@@ -1,8 +1,7 @@
 import re
 
 import pytest
-
-from actions.llm.context import (
+from rasa_hybrid.llm.context import (
     TRUNCATION_MARK,
     Budget,
     PromptTooLarge,

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from actions.llm.embeddings import SentenceEncoder
-from encoders.bert_onnx import mean_pool
+from rasa_hybrid.encoders.bert_onnx import mean_pool
+from rasa_hybrid.llm.embeddings import SentenceEncoder
 
 TEXTS = [
     "my dishwasher shows error C3, what does that mean?",

@@ -2,8 +2,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-
-from actions.llm.providers.fake import FakeProvider, ScriptExhausted
+from rasa_hybrid.providers.fake import FakeProvider, ScriptExhausted
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

@@ -1,6 +1,10 @@
 import numpy as np
-
-from actions.llm.grounding import judge, numbers, sentence_support, unsupported_numbers
+from rasa_hybrid.llm.grounding import (
+    judge,
+    numbers,
+    sentence_support,
+    unsupported_numbers,
+)
 
 
 def test_numbers_in_digits_and_words():

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
-
-from actions.llm.knowledge import (
+from rasa_hybrid.llm.knowledge import (
     Chunk,
     Hit,
     KeywordScorer,
@@ -12,6 +11,7 @@ from actions.llm.knowledge import (
     search,
     usable_passages,
 )
+
 from tests.conftest import PROJECT_ROOT
 
 DOC = """# Returns and refunds

@@ -2,13 +2,13 @@ import asyncio
 import pickle
 
 import pytest
+from rasa_hybrid.actions.llm_fallback import ActionLLMFallback, turn_request
+from rasa_hybrid.llm.readiness import process_warm_up
+from rasa_hybrid.llm.responder import Responder
+from rasa_hybrid.llm.settings import LLMSettings
+from rasa_hybrid.providers.fake import FakeProvider
 from rasa_sdk import Tracker
 
-from actions.llm.providers.fake import FakeProvider
-from actions.llm.readiness import process_warm_up
-from actions.llm.responder import Responder
-from actions.llm.settings import LLMSettings
-from actions.llm_fallback import ActionLLMFallback, turn_request
 from tests.conftest import user_event
 
 

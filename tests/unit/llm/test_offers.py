@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
+from rasa_hybrid.llm.offers import OfferCatalog, OfferConfigError
 
-from actions.llm.offers import OfferCatalog, OfferConfigError
 from tests.conftest import PROJECT_ROOT, load_yaml
 
 

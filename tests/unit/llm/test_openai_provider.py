@@ -3,13 +3,13 @@
 import asyncio
 
 import pytest
-
-from actions.llm.providers.base import ProviderError
-from actions.llm.providers.openai_compatible import (
+from rasa_hybrid.providers.base import ProviderError
+from rasa_hybrid.providers.openai_compatible import (
     OpenAICompatibleProvider,
     completion_request,
     parse_completion,
 )
+
 from devtools.openai_stub import OpenAIStub
 from devtools.servers import free_port
 

@@ -1,6 +1,5 @@
 import pytest
-
-from actions.llm.postprocess import (
+from rasa_hybrid.llm.postprocess import (
     clean_reply,
     drop_unfinished_sentence,
     limit_length,

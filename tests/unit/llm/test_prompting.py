@@ -1,14 +1,26 @@
 from pathlib import Path
 
 import pytest
+from rasa_hybrid.llm.prompting import PromptConfigError, PromptTemplates
+from rasa_hybrid.llm.settings import PROMPTS_DIR
 
-from actions.llm.prompting import PromptConfigError, PromptTemplates
-from actions.llm.settings import PROMPTS_DIR
+from tests.conftest import PROJECT_ROOT
+
+#: Acme's own prompt (rasa-hybrid.yml: prompts_dir).
+ACME_PROMPTS = PROJECT_ROOT / "data" / "llm"
 
 
 @pytest.fixture(scope="module")
 def templates() -> PromptTemplates:
-    return PromptTemplates.load(PROMPTS_DIR)
+    return PromptTemplates.load(ACME_PROMPTS)
+
+
+def test_the_plugins_own_prompt_compiles_and_names_no_company():
+    default = PromptTemplates.load(PROMPTS_DIR)
+    system = default.render_system("nlu_fallback", {})
+    assert "Never promise refunds" in system
+    assert "Acme" not in (PROMPTS_DIR / "fallback.yml").read_text()
+    assert default.context_slots == ()
 
 
 def test_the_system_prompt_carries_persona_and_limits(templates):
@@ -78,7 +90,7 @@ def test_a_missing_prompt_file_is_reported(tmp_path: Path):
 
 
 def test_templates_are_compiled_once_and_reused(templates):
-    from actions.llm.prompting import _template
+    from rasa_hybrid.llm.prompting import _template
 
     templates.render_system("product_question", {})
     templates.render_user("hello")

@@ -1,13 +1,13 @@
-"""What a process still loads (actions/llm/readiness.py) and its /ready route."""
+"""What a process still loads (rasa_hybrid/llm/readiness.py) and its /ready route."""
 
 import asyncio
 import concurrent.futures
 import json
 
+from rasa_hybrid.actions.ready import add_ready_route
+from rasa_hybrid.llm.readiness import WarmUp
 from sanic import Sanic
 
-from actions.llm.readiness import WarmUp
-from actions.llm.ready import add_ready_route
 from tests.conftest import FakeClock
 
 

@@ -1,13 +1,12 @@
 import asyncio
 
 import pytest
-
-from actions.llm.audit import AuditLog, read_audit_log
-from actions.llm.context import Turn
-from actions.llm.providers.base import ProviderNotReady
-from actions.llm.providers.fake import FakeProvider
-from actions.llm.responder import Responder, TurnRequest
-from actions.llm.settings import LLMSettings
+from rasa_hybrid.llm.audit import AuditLog, read_audit_log
+from rasa_hybrid.llm.context import Turn
+from rasa_hybrid.llm.responder import Responder, TurnRequest
+from rasa_hybrid.llm.settings import LLMSettings
+from rasa_hybrid.providers.base import ProviderNotReady
+from rasa_hybrid.providers.fake import FakeProvider
 
 QUESTION = "how do I descale my washer?"
 GROUNDED = "Use a descaling tablet once a month on the 90 °C cotton cycle."

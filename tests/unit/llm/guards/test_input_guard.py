@@ -1,11 +1,11 @@
 import pytest
-
-from actions.llm.guards.input import (
+from rasa_hybrid.guards.input import (
     InputRules,
     check_input,
     normalize,
     refusal_responses,
 )
+
 from tests.conftest import load_yaml
 
 RULES = InputRules.load()

@@ -1,6 +1,5 @@
 import pytest
-
-from actions.llm.guards.output import (
+from rasa_hybrid.guards.output import (
     OutputRules,
     check_output,
     leaks_prompt,

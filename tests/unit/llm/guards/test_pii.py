@@ -1,6 +1,6 @@
 import pytest
+from rasa_hybrid.guards.pii import PiiRedactor, PiiRules, apply_redaction, find_pii
 
-from actions.llm.guards.pii import PiiRedactor, PiiRules, apply_redaction, find_pii
 from tests.conftest import load_yaml
 
 RULES = PiiRules.load()
@@ -86,7 +86,7 @@ def test_huge_text_is_handled(redactor):
 
 
 def test_a_conversation_s_texts_are_recognised_once_and_kept_apart():
-    from actions.llm.guards.pii import ConversationRedactions
+    from rasa_hybrid.guards.pii import ConversationRedactions
 
     seen = []
 
