@@ -59,7 +59,7 @@ TRAIN_LOG := results/train.log
 TRAINING_DATA := data/nlu data/rules data/stories
 # The plugin's code that training runs (rasa-hybrid, installed editable from plugin/).
 PLUGIN := plugin/src/rasa_hybrid
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) $(PLUGIN)/nlu $(PLUGIN)/encoders $(PLUGIN)/text.py $(PLUGIN)/guards/input.py $(PLUGIN)/project.py data/guards/input.yml plugin/pyproject.toml requirements/rasa.txt requirements/rasa-models.txt
+TRAINING_INPUTS := config.yml domain.yml domain $(TRAINING_DATA) $(PLUGIN)/nlu $(PLUGIN)/encoders $(PLUGIN)/text.py $(PLUGIN)/guards/input.py $(PLUGIN)/project.py $(PLUGIN)/contract.py $(PLUGIN)/importer.py $(PLUGIN)/llm/settings.py rasa-hybrid.yml data/guards/input.yml plugin/pyproject.toml requirements/rasa.txt requirements/rasa-models.txt
 LINTED := actions plugin tests bench devtools scripts rasa_sdk_plugins
 
 # Offline and quiet, everywhere.
@@ -218,8 +218,9 @@ serve-rasa: setup train ## One more Rasa instance (and its NLU server) on RASA_P
 stop: ## Stop what `make serve` started
 	@scripts/svc.sh stop rasa & $(STOP_NLU) & $(STOP_ACTIONS) & wait
 
-validate: $(RASA_READY) ## Check domain, training data and config for mistakes
+validate: $(RASA_READY) $(ACTIONS_READY) ## Check domain, training data and config for mistakes, and the plugin's contract (rasa-hybrid check)
 	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --config config.yml --fail-on-warnings
+	$(VENV_ACTIONS)/bin/rasa-hybrid check
 
 lint: $(ACTIONS_READY) ## Lint and format-check the Python code with ruff
 	$(VENV_ACTIONS)/bin/ruff check $(LINTED)

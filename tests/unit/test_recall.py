@@ -9,7 +9,7 @@ from rasa_hybrid.actions.recall import (
     with_recalled,
 )
 
-from tests.conftest import load_yaml, user_event
+from tests.conftest import acme_domain, user_event
 
 
 def bot(response=None):
@@ -122,7 +122,7 @@ def test_the_form_starts_when_its_loop_follows_the_latest_message():
 
 
 def test_the_entity_and_ignored_intents_come_from_the_domains_mapping():
-    domain = load_yaml("domain.yml")
+    domain = acme_domain()
     attacks = {"prompt_injection", "other_customer_data"}
     assert entity_mapping(domain, "appliance") == ("appliance", attacks)
     assert entity_mapping(domain, "service_type") == ("service_type", attacks)
@@ -131,7 +131,7 @@ def test_the_entity_and_ignored_intents_come_from_the_domains_mapping():
 
 
 def test_empty_slots_are_filled_from_the_conversation_set_ones_are_kept():
-    domain = load_yaml("domain.yml")
+    domain = acme_domain()
     events = [
         user_event(
             "my fridge is warm, can you send someone for a repair",

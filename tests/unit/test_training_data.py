@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, load_yaml
+from tests.conftest import PROJECT_ROOT, generated_rules, load_yaml
 
 MIN_EXAMPLES_PER_INTENT = 20
 
@@ -23,13 +23,14 @@ def nlu_examples():
 
 
 def dialogue_steps():
-    """Every step of every rule and story."""
+    """Every step of every rule and story, the plugin's generated rules too."""
+    items = list(generated_rules())
     for folder in ("rules", "stories"):
         for path in sorted((PROJECT_ROOT / "data" / folder).glob("*.yml")):
-            data = load_yaml(path.relative_to(PROJECT_ROOT))
-            for item in data.get(folder, []):
-                for step in item.get("steps", []):
-                    yield from step.get("or", [step])
+            items += load_yaml(path.relative_to(PROJECT_ROOT)).get(folder, [])
+    for item in items:
+        for step in item.get("steps", []):
+            yield from step.get("or", [step])
 
 
 def test_every_intent_has_enough_varied_examples(domain):

