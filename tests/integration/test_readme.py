@@ -129,8 +129,12 @@ def tiny_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny-project")
     shutil.copy2(PROJECT_ROOT / "Makefile", root / "Makefile")
     # copy2 keeps modification times: make must see the environment as up to date.
-    for folder in ("scripts", "requirements"):
-        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    for folder in ("scripts", "requirements", "plugin"):
+        shutil.copytree(
+            PROJECT_ROOT / folder,
+            root / folder,
+            ignore=shutil.ignore_patterns("*.egg-info"),
+        )
     (root / ".venv-rasa").symlink_to(PROJECT_ROOT / ".venv-rasa")
     for name, text in TINY_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)

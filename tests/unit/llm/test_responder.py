@@ -56,6 +56,23 @@ def test_no_passage_close_enough_means_abstaining_without_a_model_call(
     assert responder.provider.calls == []
 
 
+def test_without_any_document_the_model_answers_still_guarded(tmp_path):
+    from rasa_hybrid.llm.knowledge import KnowledgeBase
+
+    from tests.unit.llm.test_knowledge import CountingEncoder
+
+    empty = KnowledgeBase(tmp_path / "no-documents", None, CountingEncoder())
+    settings = LLMSettings(provider="fake", audit_log=None)
+    answer = "Try 'The Hobbit', a classic adventure."
+    responder = Responder(settings, FakeProvider([answer]), knowledge=empty)
+    reply = ask(responder, "can you recommend a good book?", route="nlu_fallback")
+    assert (reply.kind, reply.text, reply.source) == ("answer", answer, "")
+    promise = Responder(
+        settings, FakeProvider(["I promise you a full refund."]), knowledge=empty
+    )
+    assert ask(promise, "my order is late", route="nlu_fallback").kind != "answer"
+
+
 def test_small_talk_needs_no_passage(make_responder):
     responder = make_responder(["I'm well, thanks! How can I help?"])
     reply = ask(responder, "how are you today?", route="chitchat")

@@ -25,10 +25,12 @@ from rasa_hybrid.channels.limits import (
     max_chars_from,
 )
 from rasa_hybrid.channels.readiness import ActionServerReadiness
+from rasa_hybrid.project import project_dir, resolve
 
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+#: The page's folder inside the project (credentials.yml: ``web_dir``).
+WEB_DIR = Path("web")
 PAGE_PREFIX = "/chat"
 _BUNDLE = "node_modules/socket.io-client/dist/socket.io.min.js"
 # URL name under /chat/ -> (file under web/, content type). Nothing else is served.
@@ -51,12 +53,12 @@ PAGE_HEADERS = {
 }
 
 
-async def serve_page_file(name: str, web_dir: Path = WEB_DIR) -> HTTPResponse:
+async def serve_page_file(name: str, web_dir: Path | None = None) -> HTTPResponse:
     """One file of the page: 404 for unknown names, 503 when not installed."""
     if name not in PAGE_FILES:
         return response.text("Not found.", status=404)
     relative, content_type = PAGE_FILES[name]
-    path = web_dir / relative
+    path = resolve(web_dir or WEB_DIR, project_dir()) / relative
     if not path.is_file():
         logger.warning("Web chat file %s is missing.", path)
         fix = (
@@ -80,9 +82,13 @@ def action_webhook(app: Sanic) -> str | None:
 
 
 def page_blueprint(
-    web_dir: Path = WEB_DIR, readiness: ActionServerReadiness | None = None
+    web_dir: Path | None = None, readiness: ActionServerReadiness | None = None
 ) -> Blueprint:
-    """The web chat's routes: ``/chat/`` (the page), its assets, ``/chat/ready``."""
+    """The web chat's routes: ``/chat/`` (the page), its assets, ``/chat/ready``.
+
+    ``web_dir`` is the project's ``web/`` folder by default.
+    """
+    web_dir = resolve(web_dir or WEB_DIR, project_dir())
     page = Blueprint("webchat_page", url_prefix=PAGE_PREFIX, strict_slashes=True)
     readiness = readiness or ActionServerReadiness()
 
@@ -146,13 +152,15 @@ class LimitedSocketIOInput(SocketIOInput):
         """Rasa's socket.io options plus ``max_message_chars``."""
         channel = super().from_credentials(credentials)
         channel.limit = MessageLimit(max_chars_from(credentials))
+        web_dir = (credentials or {}).get("web_dir")
+        channel.web_dir = Path(web_dir) if web_dir else None
         return channel
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         """Rasa's socket.io server, with the size limit in front, and the page."""
         channel = self.limit.attach(super().blueprint(self.limit.wrap(on_new_message)))
         self._fix_session_request()
-        return ChannelAndPage(channel, page_blueprint())
+        return ChannelAndPage(channel, page_blueprint(getattr(self, "web_dir", None)))
 
     def _fix_session_request(self) -> None:
         """Replaces Rasa's ``session_request`` handler with one that works.

@@ -388,6 +388,10 @@ class KnowledgeBase:
         )
         return index
 
+    def is_empty(self) -> bool:
+        """Whether there are no documents at all (a project without knowledge)."""
+        return not any(self.folder.glob("*.md")) if self.folder.is_dir() else True
+
     def retrieve(self, text: str, top_k: int) -> list[Hit]:
         """The passages most similar to ``text``, best first."""
         index = self.index()

@@ -303,6 +303,10 @@ class Responder:
                 redacted = self.redactor.redact(str(value))
                 turn.slots[name] = redacted.text
                 turn.redactions += redacted.labels
+        if self.knowledge.is_empty():
+            # A project without documents: the model answers from itself,
+            # still behind both guards; there is nothing to ground it in.
+            return None
         turn.hits = self.knowledge.retrieve(request.text, settings.retrieval_top_k)
         best = turn.hits[0].score if turn.hits else -1.0
         turn.passages = usable_passages(turn.hits, settings.retrieval_min_score)
