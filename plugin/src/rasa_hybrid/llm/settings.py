@@ -180,8 +180,6 @@ class LLMSettings:
                 raw, where = _text(config.get(name)), f"rasa-hybrid.yml: {name}"
             if raw:
                 values[name] = parse(raw, where)
-            elif config.get(name) == []:
-                values[name] = ()
         return cls(**values).resolved(root)
 
     def resolved(self, root: Path) -> LLMSettings:
