@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -39,8 +40,11 @@ TARGET_P50_MS = 40.0
 
 def run_conversation(
     url: str, script: Iterable[tuple[str, str]]
-) -> list[tuple[str, float, bool]]:
-    """Plays the script in a new conversation: (turn type, ms, answered) per turn."""
+) -> list[tuple[str, float, str]]:
+    """Plays the script in a new conversation: (turn type, ms, error) per turn.
+
+    The error is empty for a turn that was answered, else what went wrong.
+    """
     sender = f"bench-{uuid.uuid4().hex}"
     results = []
     with requests.Session() as session:
@@ -50,10 +54,14 @@ def run_conversation(
                 reply = session.post(
                     url, json={"sender": sender, "message": text}, timeout=30
                 )
-                answered = reply.status_code == 200 and bool(reply.json())
-            except requests.RequestException:
-                answered = False
-            results.append((kind, (time.perf_counter() - start) * 1000, answered))
+                error = (
+                    f"HTTP {reply.status_code}"
+                    if reply.status_code != 200
+                    else ("" if reply.json() else "no reply")
+                )
+            except (requests.RequestException, ValueError) as exc:
+                error = type(exc).__name__
+            results.append((kind, (time.perf_counter() - start) * 1000, error))
     return results
 
 
@@ -64,7 +72,7 @@ def measure(url: str, conversations: int, clients: int, warmup: int) -> dict:
     done = 0
     lock = threading.Lock()
 
-    def one(_: int) -> list[tuple[str, float, bool]]:
+    def one(_: int) -> list[tuple[str, float, str]]:
         nonlocal done
         result = run_conversation(url, SCRIPT)
         with lock:
@@ -79,12 +87,13 @@ def measure(url: str, conversations: int, clients: int, warmup: int) -> dict:
         ]
     elapsed = time.perf_counter() - start
     print(file=sys.stderr)
-    answered = [ms for _, ms, ok in turns if ok]
+    answered = [ms for _, ms, error in turns if not error]
     by_type = {
-        kind: summarize([ms for k, ms, ok in turns if k == kind and ok])
+        kind: summarize([ms for k, ms, error in turns if k == kind and not error])
         for kind, _ in SCRIPT
-        if any(k == kind and ok for k, _, ok in turns)
+        if any(k == kind and not error for k, _, error in turns)
     }
+    failures = Counter(f"{kind}: {error}" for kind, _, error in turns if error)
     overall = summarize(answered) if answered else {}
     return {
         "benchmark": "turns",
@@ -92,6 +101,7 @@ def measure(url: str, conversations: int, clients: int, warmup: int) -> dict:
         "clients": clients,
         "turns": len(turns),
         "errors": len(turns) - len(answered),
+        "error_kinds": dict(failures),
         "elapsed_s": round(elapsed, 3),
         "turns_per_second": round(len(turns) / elapsed, 2),
         **overall,
@@ -129,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"p95 {figures.get('p95_ms')} ms, errors {figures['errors']} "
         f"(target p50 <= {TARGET_P50_MS:.0f} ms: {verdict}) -> {args.out}"
     )
+    for kind, count in figures["error_kinds"].items():
+        print(f"  failed: {kind} x{count}")
     return 0 if figures["errors"] == 0 else 1
 
 
