@@ -61,6 +61,10 @@ TRAINING_DATA := data/nlu data/rules data/stories
 PLUGIN := plugin/src/rasa_hybrid
 TRAINING_INPUTS := config.yml domain.yml domain $(TRAINING_DATA) $(PLUGIN)/nlu $(PLUGIN)/encoders $(PLUGIN)/text.py $(PLUGIN)/guards/input.py $(PLUGIN)/project.py $(PLUGIN)/contract.py $(PLUGIN)/importer.py $(PLUGIN)/llm/settings.py rasa-hybrid.yml data/guards/input.yml plugin/pyproject.toml requirements/rasa.txt requirements/rasa-models.txt
 LINTED := actions plugin tests bench devtools scripts rasa_sdk_plugins
+# Types (mypy, plugin/pyproject.toml): the plugin's Rasa-server parts in the
+# Rasa environment, where Rasa is installed; every other part in the action
+# server's, so a new module is checked there unless it is listed here.
+MYPY_RASA := $(addprefix $(PLUGIN)/,nlu channels trackers server patches importer.py)
 
 # Offline and quiet, everywhere.
 export RASA_TELEMETRY_ENABLED := false
@@ -222,9 +226,12 @@ validate: $(RASA_READY) $(ACTIONS_READY) ## Check domain, training data and conf
 	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --config config.yml --fail-on-warnings
 	$(VENV_ACTIONS)/bin/rasa-hybrid check
 
-lint: $(ACTIONS_READY) ## Lint and format-check the Python code with ruff
+lint: $(RASA_READY) $(ACTIONS_READY) ## Lint and format-check the Python code with ruff; type-check the plugin with mypy
 	$(VENV_ACTIONS)/bin/ruff check $(LINTED)
 	$(VENV_ACTIONS)/bin/ruff format --check $(LINTED)
+	cd plugin && ../$(VENV_RASA)/bin/mypy $(patsubst plugin/%,%,$(MYPY_RASA))
+	cd plugin && ../$(VENV_ACTIONS)/bin/mypy src/rasa_hybrid \
+		$(foreach part,$(patsubst $(PLUGIN)/%,%,$(MYPY_RASA)),--exclude '/rasa_hybrid/$(part)(/|$$)')
 
 pytest: pytest-actions pytest-rasa ## Run the unit and integration tests (both environments)
 

@@ -90,22 +90,31 @@ def _training_files(root: Path) -> Iterable[dict[str, Any]]:
             yield data
 
 
+def _items(value: Any) -> list[Any]:
+    """``value`` if it is a YAML list, else none (a file of another shape)."""
+    return value if isinstance(value, list) else []
+
+
 def intents_with_examples(root: Path) -> set[str]:
     """The intents that the training data gives examples of."""
     return {
         str(block["intent"])
         for data in _training_files(root)
-        for block in (data.get("nlu") if isinstance(data.get("nlu"), list) else [])
+        for block in _items(data.get("nlu"))
         if isinstance(block, dict) and block.get("intent")
     }
 
 
 def _rule_intents(rule: Mapping[str, Any]) -> tuple[set[str], list[Any]]:
-    steps = list(rule.get("steps") or [])
+    steps = _items(rule.get("steps"))
     if not steps:
         return set(), []
     first = steps[0]
-    options = first.get("or") if isinstance(first, dict) and "or" in first else [first]
+    options = (
+        _items(first.get("or"))
+        if isinstance(first, dict) and "or" in first
+        else [first]
+    )
     intents = {
         str(option["intent"])
         for option in options
@@ -118,8 +127,7 @@ def covered_intents(root: Path, loop: str | None) -> set[str]:
     """The intents the project's own rules send to the LLM action in ``loop``."""
     covered: set[str] = set()
     for data in _training_files(root):
-        rules = data.get("rules")
-        for rule in rules if isinstance(rules, list) else []:
+        for rule in _items(data.get("rules")):
             if not isinstance(rule, dict):
                 continue
             condition = rule.get("condition") or []

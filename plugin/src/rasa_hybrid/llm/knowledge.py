@@ -89,7 +89,9 @@ _WORDS = re.compile(r"\S+")
 class Encoder(Protocol):
     """What the knowledge base needs from a sentence encoder."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Names the encoder in the index's fingerprint."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text."""
@@ -290,9 +292,9 @@ class KnowledgeIndex:
         os.replace(f.name, folder / "vectors.npz")
         with tempfile.NamedTemporaryFile(
             "w", dir=folder, suffix=".json", delete=False, encoding="utf-8"
-        ) as f:
-            json.dump(payload, f)
-        os.replace(f.name, folder / "index.json")
+        ) as text:
+            json.dump(payload, text)
+        os.replace(text.name, folder / "index.json")
 
     @classmethod
     def load(cls, folder: Path) -> KnowledgeIndex | None:
@@ -334,7 +336,7 @@ class KnowledgeBase:
             from rasa_hybrid.llm.embeddings import SentenceEncoder
 
             encoder = SentenceEncoder()
-        self.encoder = encoder
+        self.encoder: Encoder = encoder
         self._index: KnowledgeIndex | None = None
         self._keywords: KeywordScorer | None = None
         self._lock = threading.Lock()
@@ -418,8 +420,12 @@ class KnowledgeBase:
         sentences are encoded once per process, not once per turn.
         """
         with self._lock:
-            known = {chunk: self._passage_sentences.get(chunk) for chunk in chunks}
-        missing = [chunk for chunk, rows in known.items() if rows is None]
+            known = {
+                chunk: self._passage_sentences[chunk]
+                for chunk in chunks
+                if chunk in self._passage_sentences
+            }
+        missing = [chunk for chunk in dict.fromkeys(chunks) if chunk not in known]
         if missing:
             groups = [sentences(chunk.text) for chunk in missing]
             flat = self.encoder.encode([text for group in groups for text in group])

@@ -20,12 +20,13 @@ action maps to a domain response.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from rasa_hybrid.guards.input import InputRules, InputVerdict, check_input
@@ -343,9 +344,7 @@ class Responder:
                     turn.user_text,
                     budget,
                     self.provider.count_tokens,
-                    wrap=lambda message, shown=shown: self.prompts.render_user(
-                        message, shown
-                    ),
+                    wrap=functools.partial(self.prompts.render_user, passages=shown),
                 )
                 break
             except PromptTooLarge:
@@ -360,23 +359,28 @@ class Responder:
             prompt.messages, settings.max_new_tokens, remaining
         )
         turn.raw_reply = completion.text
-        text = clean_reply(completion.text, settings.max_reply_chars)
-        tokens = {
-            "prompt_tokens": completion.prompt_tokens,
-            "completion_tokens": completion.completion_tokens,
-        }
+        reply = await self._judge(
+            turn, clean_reply(completion.text, settings.max_reply_chars)
+        )
+        return replace(
+            reply,
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+        )
+
+    async def _judge(self, turn: _Turn, text: str) -> TurnReply:
+        """The model's cleaned ``text`` if both checks pass; else the fallback."""
         if not text:
-            return self._fallback(turn, "empty output", **tokens)
+            return self._fallback(turn, "empty output")
         output, grounding = await asyncio.to_thread(self._check, turn, text)
         turn.output, turn.grounding = output, grounding
         if not output.allowed:
             return self._fallback(
-                turn, f"output guard: {output.category} ({output.detail})", **tokens
+                turn, f"output guard: {output.category} ({output.detail})"
             )
         if grounding is not None and not grounding.supported:
-            return self._fallback(
-                turn, "answer not supported by the passages", **tokens
-            )
+            return self._fallback(turn, "answer not supported by the passages")
+        request = turn.request
         offers = self.offers.choose(
             [request.text, text], request.intent_ranking, request.active_loop
         )
@@ -386,7 +390,6 @@ class Responder:
             offers=tuple(offers),
             source=turn.passages[0].chunk.source if turn.passages else "",
             seconds=self._clock() - turn.started,
-            **tokens,
         )
 
     def _check(self, turn: _Turn, text: str) -> tuple[OutputVerdict, Grounding | None]:
@@ -406,10 +409,10 @@ class Responder:
         )
         return output, judge(answer, support, invented, rules.min_sentence_support)
 
-    def _fallback(self, turn: _Turn, reason: str, **tokens: int) -> TurnReply:
+    def _fallback(self, turn: _Turn, reason: str) -> TurnReply:
         """The best passage quoted when there is one; otherwise no answer."""
         if not turn.passages:
-            return self._unavailable(turn, reason, **tokens)
+            return self._unavailable(turn, reason)
         best = turn.passages[0]
         request = turn.request
         logger.info(
@@ -429,10 +432,9 @@ class Responder:
             offers=tuple(offers),
             reason=reason,
             seconds=self._clock() - turn.started,
-            **tokens,
         )
 
-    def _unavailable(self, turn: _Turn, reason: str, **tokens: int) -> TurnReply:
+    def _unavailable(self, turn: _Turn, reason: str) -> TurnReply:
         logger.warning(
             "LLM turn %s route=%s: no answer (%s)",
             turn.request.conversation_id,
@@ -443,7 +445,6 @@ class Responder:
             kind="unavailable",
             reason=reason,
             seconds=self._clock() - turn.started,
-            **tokens,
         )
 
     def _finish(self, turn: _Turn, reply: TurnReply) -> TurnReply:

@@ -184,7 +184,7 @@ class LLMSettings:
 
     def resolved(self, root: Path) -> LLMSettings:
         """The same settings with every relative path inside ``root``."""
-        paths = {
+        paths: dict[str, Any] = {
             item.name: resolve(value, root)
             for item in fields(self)
             if isinstance(value := getattr(self, item.name), Path)

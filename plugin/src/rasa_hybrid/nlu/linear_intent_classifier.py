@@ -188,6 +188,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         That is each message with one sparse and one dense row in the trained
         widths; otherwise all of them through ``message_vectors``.
         """
+        if self._scorer is None:
+            raise RuntimeError("scores asked of an untrained LinearIntentClassifier")
         coef, intercept = self._scorer
         weight = float(self._config["dense_weight"])
         rows = []

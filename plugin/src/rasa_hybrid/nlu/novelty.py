@@ -182,11 +182,11 @@ class NoveltyPenalty(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("Fewer than two intents with sentence vectors: untrained.")
             return self._resource
-        vectors, labels = np.vstack(rows), np.array(labels)
+        vectors, names = np.vstack(rows), np.array(labels)
         shrinkage = float(self._config["shrinkage"])
-        gaussians = fit_gaussians(vectors, labels, shrinkage)
+        gaussians = fit_gaussians(vectors, names, shrinkage)
         own = out_of_fold_distances(
-            vectors, labels, shrinkage, int(self._config["reference_folds"])
+            vectors, names, shrinkage, int(self._config["reference_folds"])
         )
         self._stats = {
             "means": gaussians.means,

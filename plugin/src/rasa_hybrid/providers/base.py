@@ -75,7 +75,7 @@ class LLMProvider(abc.ABC):
             ProviderError: it cannot start at all.
         """
 
-    def warm_up(self) -> concurrent.futures.Future | None:
+    def warm_up(self) -> concurrent.futures.Future[None] | None:
         """Starts any slow preparation in the background, without waiting.
 
         Returns what finishes when the provider is ready, or None when it has

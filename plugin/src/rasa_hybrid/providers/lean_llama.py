@@ -74,7 +74,9 @@ class LeanLlama:
         self.scale = self.head_dim**-0.5
         self.max_positions = min(max_positions, config.max_position_embeddings)
         rope = getattr(config, "rope_parameters", None) or {}
-        theta = float(rope.get("rope_theta") or getattr(config, "rope_theta", 10000.0))
+        theta = float(
+            rope.get("rope_theta") or getattr(config, "rope_theta", None) or 10000.0
+        )
 
         def linear(*modules: Any) -> Any:
             weight = torch.cat([m.weight.detach().float() for m in modules])

@@ -277,7 +277,7 @@ class LocalTransformersProvider(LLMProvider):
         except Exception as error:
             raise ProviderError(f"the local model failed to load: {error}") from error
 
-    def warm_up(self) -> concurrent.futures.Future | None:
+    def warm_up(self) -> concurrent.futures.Future[None] | None:
         """Starts loading the model on the worker thread, if not loaded yet."""
         try:
             return self._future()

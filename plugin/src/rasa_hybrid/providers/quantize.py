@@ -45,6 +45,9 @@ def _int8_weight_only_class() -> type:
     class Int8WeightOnlyLinear(torch.nn.Module):
         """A bias-free linear layer with int8 weights and a scale per row."""
 
+        weight_int8: torch.Tensor
+        scale: torch.Tensor
+
         def __init__(self, linear: torch.nn.Linear) -> None:
             super().__init__()
             weight = linear.weight.detach().float()

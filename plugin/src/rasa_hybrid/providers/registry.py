@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from rasa_hybrid.llm.settings import LLMSettings
@@ -102,7 +102,7 @@ def factory_of(name: str) -> ProviderFactory:
         ) from None
     if not callable(found):
         raise UnknownProviderError(f"Provider {name!r} is not callable")
-    return found
+    return cast(ProviderFactory, found)
 
 
 def create_provider(settings: LLMSettings) -> LLMProvider:

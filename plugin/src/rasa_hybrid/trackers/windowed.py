@@ -171,6 +171,8 @@ def _mark(tracker: DialogueStateTracker, window: Window) -> DialogueStateTracker
     itself is never written.
     """
     marker = _session_start(tracker)
+    if marker is None:
+        raise ValueError("a window starts with its session's SessionStarted")
     marker.metadata = {**(marker.metadata or {}), MARKER: window.as_dict()}
     return tracker
 
@@ -193,7 +195,7 @@ def _snapshot_dicts(tracker: DialogueStateTracker, count: int) -> str:
     return json.dumps(dicts)
 
 
-_Base = declarative_base()
+_Base: Any = declarative_base()
 
 
 class _Snapshot(_Base):
@@ -212,6 +214,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     rasa_hybrid.trackers.windowed.WindowedSQLTrackerStore`` with the
     SQL store's options plus ``max_turns`` (customer turns kept, default 12).
     """
+
+    engine: sa.engine.Engine
 
     def __init__(
         self, *args: Any, max_turns: int = DEFAULT_MAX_TURNS, **kwargs: Any
