@@ -136,7 +136,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-retrieval redteam knowledge clean
+.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-retrieval bench-plugin redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -238,8 +238,8 @@ pytest: pytest-actions pytest-rasa ## Run the unit and integration tests (both e
 pytest-actions: setup train ## pytest in the action server's environment: unit, integration, e2e
 	$(PY_ACTIONS) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
-pytest-rasa: setup train ## pytest in the Rasa environment: tests/rasa_server
-	$(PY_RASA) -m pytest tests/rasa_server $(PYTEST_ARGS)
+pytest-rasa: setup train ## pytest in the Rasa environment: tests/rasa_server, tests/adoption
+	$(PY_RASA) -m pytest tests/rasa_server tests/adoption $(PYTEST_ARGS)
 
 nlu-test: setup train ## Parse held-out NLU examples; fail below the intent F1 floor
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/holdout.yml --out results/nlu
@@ -273,6 +273,9 @@ bench-load: setup train ## Simulated customers over REST: open loop, closed loop
 
 redteam: setup train ## Red-team and quality suite through the real assistant and local model; writes bench/redteam.json
 	$(PY_ACTIONS) -m bench.redteam --out $(or $(OUT),bench/redteam.json)
+
+bench-plugin: $(ACTIONS_READY) ## The plugin's wheel (size, no weights) and the time to import its action; writes bench/plugin.json
+	$(PY_ACTIONS) -m bench.plugin --out $(or $(OUT),bench/plugin.json)
 
 bench-retrieval: $(ACTIONS_READY) ## Knowledge retrieval alone on the development questions (no model); writes bench/retrieval.json
 	$(PY_ACTIONS) -m bench.retrieval --out $(or $(OUT),bench/retrieval.json)

@@ -1,3 +1,5 @@
+import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,15 @@ def test_a_provider_by_module_and_function_is_accepted(tmp_path: Path):
         {"LLM_PROVIDER": "my_project.llm:Provider"}, project=tmp_path
     )
     assert settings.provider == "my_project.llm:Provider"
+
+
+def test_every_key_and_only_those_is_in_the_plugin_readme():
+    readme = (PROJECT_ROOT / "plugin" / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        key
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for key in re.findall(r"`(\w+)`", row.split("|")[1])
+    }
+    assert documented == {item.name for item in fields(LLMSettings)}

@@ -87,7 +87,8 @@ def test_init_makes_the_committed_example(fresh: Path):
     committed = {
         name: text
         for name, text in _texts(MOODBOT).items()
-        if "__pycache__" not in name
+        # The example's README is its own, written after the commands.
+        if "__pycache__" not in name and name != "README.md"
     }
     assert made == committed
 
@@ -99,8 +100,8 @@ def test_check_names_a_missing_rule_without_the_importer(fresh: Path):
     config.write_text(text[: text.index("\n# rasa-hybrid: Rasa's files")] + "\n")
     errors = _errors(fresh)
     assert (
-        "no rule sends nlu_fallback, other_customer_data, prompt_injection to"
-        " action_llm_fallback outside of any form"
+        "no rule sends nlu_fallback, other_customer_data, out_of_scope,"
+        " prompt_injection to action_llm_fallback outside of any form"
     ) in errors
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from rasa_hybrid.cli import models, yamltext
 from rasa_hybrid.encoders.location import EXPORT_DIR, export, packaged_folder
 
-#: The attack intents whose examples the NLU needs (the template's).
-GUARD_INTENTS = ("prompt_injection", "other_customer_data")
+#: The intents the template's NLU file gives examples of: the two attacks the
+#: input guard refuses, and the open questions no task covers.
+TEMPLATE_INTENTS = ("prompt_injection", "other_customer_data", "out_of_scope")
 GITIGNORE_LINE = ".rasa-hybrid/"
 
 
@@ -110,7 +111,7 @@ def project_files(root: Path) -> list[Change]:
         _write_new(root, "domain/rasa_hybrid.yml", template("domain/rasa_hybrid.yml")),
         _write_new(root, "rasa-hybrid.yml", template("rasa-hybrid.yml")),
     ]
-    if not all(has_examples(root, intent) for intent in GUARD_INTENTS):
+    if not all(has_examples(root, intent) for intent in TEMPLATE_INTENTS):
         changes.append(
             _write_new(
                 root, "data/rasa_hybrid/nlu.yml", template("data/rasa_hybrid/nlu.yml")
