@@ -29,4 +29,3 @@ def test_a_weight_file_would_be_seen(tmp_path: Path):
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("rasa_hybrid/model.onnx", b"\0" * 10)
     assert wheel_contents(wheel)["weights"] == ["rasa_hybrid/model.onnx"]
-
