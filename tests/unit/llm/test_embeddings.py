@@ -42,3 +42,23 @@ def test_mean_pool_ignores_padding_and_normalises():
 def test_mean_pool_of_nothing_is_zero_not_nan():
     pooled = mean_pool(np.ones((1, 2, 3)), np.zeros((1, 2)))
     assert not pooled.any()
+
+
+def test_the_model_loads_once_per_process_for_every_encoder(monkeypatch):
+    import rasa_hybrid.llm.embeddings as embeddings
+
+    built = []
+    real = embeddings.OnnxBert
+
+    def counting(*args, **kwargs):
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(embeddings, "OnnxBert", counting)
+    embeddings._load.cache_clear()
+    first, second = SentenceEncoder(), SentenceEncoder()
+    first.encode(TEXTS[:1])
+    first.encode(TEXTS[1:2])
+    second.encode(TEXTS[2:])
+    assert len(built) == 1
+    embeddings._load.cache_clear()  # later tests get the real model again
