@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -41,7 +39,7 @@ from rasa_hybrid.providers.local_transformers import (
 )
 from rasa_hybrid.providers.quantize import MODES, quantize_model
 
-from bench.stats import summarize
+from bench.stats import machine, summarize
 from devtools.servers import Servers
 
 NEW_TOKENS = 64
@@ -292,11 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "turn_p50_met": bool(e2e) and e2e["p50_ms"] <= TARGET_TURN_P50_MS,
         },
         "machine": {
-            "cpus": os.cpu_count(),
+            **machine(),
             "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(),
             "torch": torch.__version__,
-            "platform": platform.platform(),
         },
     }
     Path(args.out).write_text(json.dumps(figures, indent=2) + "\n")

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.stats import machine
 from devtools.servers import PROJECT_ROOT
 
 #: Files that would be model weights or other large binaries.
@@ -105,11 +104,7 @@ def measure(imports: int) -> dict[str, Any]:
         "model_modules_loaded": loaded,
         "target_import_s": TARGET_IMPORT_S,
         "target_met": median <= TARGET_IMPORT_S and not loaded,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
     }
 
 

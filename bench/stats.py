@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 from collections.abc import Sequence
 
@@ -24,4 +26,13 @@ def summarize(latencies_ms: Sequence[float]) -> dict[str, float]:
         "p99_ms": round(percentile(latencies_ms, 0.99), 2),
         "mean_ms": round(statistics.fmean(latencies_ms), 2),
         "max_ms": round(max(latencies_ms), 2),
+    }
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on: cores, Python, platform."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
     }

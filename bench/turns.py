@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import threading
 import time
@@ -22,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bench.stats import summarize
+from bench.stats import machine, summarize
 from devtools.servers import Servers
 
 # (turn type, what the customer types): every turn is answered by a rule;
@@ -108,11 +106,7 @@ def measure(url: str, conversations: int, clients: int, warmup: int) -> dict:
         "by_turn_type": by_type,
         "target_p50_ms": TARGET_P50_MS,
         "target_met": bool(overall) and overall["p50_ms"] <= TARGET_P50_MS,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
     }
 
 
