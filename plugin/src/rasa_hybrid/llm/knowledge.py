@@ -391,8 +391,11 @@ class KnowledgeBase:
         return index
 
     def is_empty(self) -> bool:
-        """Whether there are no documents at all (a project without knowledge)."""
-        return not any(self.folder.glob("*.md")) if self.folder.is_dir() else True
+        """Whether there is no passage at all (a project without knowledge).
+
+        From the index, read once: no look at the folder on every turn.
+        """
+        return not self.index().chunks
 
     def retrieve(self, text: str, top_k: int) -> list[Hit]:
         """The passages most similar to ``text``, best first."""
