@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.http_interpreter import RasaNLUHttpInterpreter
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import EndpointConfig
 from rasa_hybrid import patches
-from rasa_hybrid.patches import action_calls, action_validation, feature_stacking
+from rasa_hybrid.patches import (
+    action_calls,
+    action_validation,
+    feature_stacking,
+    nlu_calls,
+)
 from rasa_hybrid.patches.channel import RasaPatches
 
 from tests.conftest import PROJECT_ROOT
@@ -16,10 +22,11 @@ from tests.conftest import PROJECT_ROOT
 @pytest.fixture(autouse=True)
 def rasa_as_it_was():
     """Each test starts from Rasa's own functions and leaves them so."""
-    for module in (action_calls, action_validation, feature_stacking):
+    modules = (action_calls, action_validation, feature_stacking, nlu_calls)
+    for module in modules:
         module.uninstall()
     yield
-    for module in (action_calls, action_validation, feature_stacking):
+    for module in modules:
         module.uninstall()
 
 
@@ -36,6 +43,7 @@ def test_install_puts_every_patch_in_place_once():
         RemoteAction._validate_action_result is action_validation.validate_action_result
     )
     assert Message._combine_features is feature_stacking.combine_features
+    assert RasaNLUHttpInterpreter._rasa_http_parse is nlu_calls.parse_over_http
 
 
 @pytest.mark.parametrize("version", ["3.7.0", "3.5.15", "4.0.0", ""])
@@ -63,6 +71,7 @@ def test_the_credentials_entry_installs_what_it_names():
         "action_calls": True,
         "action_validation": False,
         "feature_stacking": False,
+        "nlu_calls": False,
     }
 
 

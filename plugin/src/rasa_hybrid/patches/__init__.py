@@ -18,7 +18,7 @@ from importlib import metadata
 #: Rasa release lines (major.minor) whose internals the patches are written for.
 SUPPORTED_RASA = ("3.6",)
 #: Every patch, by module name under ``rasa_hybrid.patches``.
-PATCHES = ("action_calls", "action_validation", "feature_stacking")
+PATCHES = ("action_calls", "action_validation", "feature_stacking", "nlu_calls")
 
 
 class UnsupportedRasaError(RuntimeError):
