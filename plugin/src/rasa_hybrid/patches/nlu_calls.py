@@ -34,7 +34,8 @@ _ORIGINAL = RasaNLUHttpInterpreter._rasa_http_parse
 _sessions: weakref.WeakKeyDictionary[Any, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
 )
-structlogger = structlog.get_logger()
+# Rasa's own logger name, so log filters and alerts on it keep working.
+structlogger = structlog.get_logger("rasa.core.http_interpreter")
 
 
 async def session_of(interpreter: RasaNLUHttpInterpreter) -> aiohttp.ClientSession:
