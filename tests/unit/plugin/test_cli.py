@@ -136,3 +136,27 @@ def test_acme_passes_the_check(capsys):
 def test_init_outside_a_rasa_project_says_so(tmp_path: Path, capsys):
     assert main(["init", "--no-models", str(tmp_path)]) == 2
     assert "not a Rasa project" in capsys.readouterr().out
+
+
+def _warnings(root: Path) -> list[str]:
+    return [f.problem for f in check_project(root) if f.level == "warning"]
+
+
+def test_the_calibrated_classifier_must_exempt_the_attack_intents(fresh: Path):
+    project_files(fresh)
+    config_path = fresh / "config.yml"
+    config = yaml.safe_load(config_path.read_text())
+    names = [c["name"] for c in config["pipeline"]]
+    assert "rasa_hybrid.nlu.calibrated_fallback.CalibratedFallbackClassifier" in names
+    classifier = next(c for c in config["pipeline"] if "exempt_intents" in c)
+    assert classifier["novelty_strength"] > 0
+    assert not any("does not list" in w for w in _warnings(fresh))
+    classifier["exempt_intents"] = []
+    config_path.write_text(yaml.safe_dump(config))
+    assert any(
+        "LinearIntentClassifier does not list prompt_injection" in w
+        for w in _warnings(fresh)
+    )
+    classifier["novelty_strength"] = 0.0  # no penalty: nothing to exempt from
+    config_path.write_text(yaml.safe_dump(config))
+    assert not any("does not list" in w for w in _warnings(fresh))

@@ -27,6 +27,15 @@ PLUGIN_DOMAIN = Path("domain") / "rasa_hybrid.yml"
 GUARD_LISTS = {
     "rasa_hybrid.nlu.entity_diet.EntityDIETClassifier": "skip_intents",
     "rasa_hybrid.nlu.novelty.NoveltyPenalty": "exempt_intents",
+    "rasa_hybrid.nlu.linear_intent_classifier.LinearIntentClassifier": (
+        "exempt_intents"
+    ),
+}
+#: Settings without which a component's guard list does nothing.
+GUARD_LIST_NEEDS = {
+    "rasa_hybrid.nlu.linear_intent_classifier.LinearIntentClassifier": (
+        "novelty_strength"
+    ),
 }
 
 
@@ -153,13 +162,14 @@ def check_config(root: Path, contract: Contract) -> list[Finding]:
     found: list[Finding] = []
     pipeline = config.get("pipeline") or []
     names = _names(pipeline)
-    if "FallbackClassifier" not in names:
+    if not any(name.endswith("FallbackClassifier") for name in names):
         found.append(
             Finding(
                 "error",
                 "config.yml",
                 "no FallbackClassifier: no message is ever sent to the LLM",
-                "add `- name: FallbackClassifier` (threshold: 0.057) to the pipeline,"
+                "add `- name: rasa_hybrid.nlu.calibrated_fallback."
+                "CalibratedFallbackClassifier` to the pipeline,"
                 " or run `rasa-hybrid init` on a config without a pipeline",
             )
         )
@@ -175,7 +185,10 @@ def check_config(root: Path, contract: Contract) -> list[Finding]:
     for component in pipeline:
         if not isinstance(component, dict):
             continue
-        key = GUARD_LISTS.get(str(component.get("name")))
+        name = str(component.get("name"))
+        key = GUARD_LISTS.get(name)
+        if name in GUARD_LIST_NEEDS and not component.get(GUARD_LIST_NEEDS[name]):
+            key = None
         listed = set(component.get(key) or []) if key else set()
         absent = [i for i in contract.guard_intents if key and i not in listed]
         if absent:

@@ -8,6 +8,12 @@ vector gives calibrated probabilities, so a single ``FallbackClassifier``
 threshold separates known tasks from open-ended turns far better than DIET's
 similarity scores (see the README's evaluation section for the figures).
 
+With ``novelty_strength`` above 0 the classifier also applies the novelty
+penalty (``rasa_hybrid.nlu.novelty``) itself, and with ``fallback_share`` set
+it calibrates the fallback threshold on out-of-fold confidences of its own
+examples (``rasa_hybrid.nlu.calibration``), the penalty included, so
+``CalibratedFallbackClassifier`` needs no out-of-scope data and no number.
+
 Entities stay with DIET (configured with ``intent_classification: false``).
 The weights are stored as plain NumPy arrays: nothing is unpickled on load.
 """
@@ -30,6 +36,19 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_hybrid.nlu.arrays import load_arrays, save_arrays
+from rasa_hybrid.nlu.calibration import (
+    FALLBACK_THRESHOLD,
+    calibrated_threshold,
+    out_of_fold_probabilities,
+    stratified_folds,
+)
+from rasa_hybrid.nlu.novelty import (
+    Gaussians,
+    fit_gaussians,
+    out_of_fold_distances,
+    penalty,
+    relative_distances,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +150,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Inverse regularisation ``C``, the dense block's weight, and limits."""
+        """Regression, novelty penalty (off at strength 0) and calibration (off)."""
         return {
             "C": 20.0,
             "dense_weight": 2.0,
             "max_iter": 1000,
             "ranking_length": 10,
+            "novelty_strength": 0.0,
+            "novelty_shrinkage": 0.5,
+            "novelty_reference_quantile": 0.9,
+            "exempt_intents": [],
+            "fallback_share": None,
+            "calibration_folds": 5,
         }
 
     def __init__(
@@ -152,6 +177,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self._weights = weights
         self._scorer = _scorer(weights)
+        self._gaussians = _novelty_gaussians(weights)
 
     @classmethod
     def create(
@@ -232,6 +258,30 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         )
         model.fit(X, y)
         coef, intercept = model.coef_, model.intercept_
+        extra: dict[str, np.ndarray] = {}
+        dense = _dense_rows(examples)
+        assignment = stratified_folds(y, int(self._config["calibration_folds"]))
+        novelty_factors = np.ones(len(y))
+        strength = float(self._config["novelty_strength"])
+        if strength > 0 and dense is not None:
+            extra = self._novelty_stats(dense, y, assignment)
+            exempt = [intents.index(i) for i in self._exempt() if i in intents]
+            novelty_factors = np.where(
+                np.isin(y, exempt),
+                1.0,
+                penalty(
+                    extra["novelty_own"],
+                    float(extra["novelty_reference"]),
+                    float(extra["novelty_scale"]),
+                    strength,
+                ),
+            )
+            del extra["novelty_own"]
+        share = self._config["fallback_share"]
+        if share is not None:
+            extra["fallback_threshold"] = np.array(
+                self._calibrate(model, X, y, assignment, novelty_factors, float(share))
+            )
         if len(intents) == 2:
             # sklearn keeps one row for two classes: sigmoid(s) = softmax([0, s]).
             coef = np.vstack([np.zeros_like(coef), coef])
@@ -240,10 +290,71 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "coef": coef.astype(np.float32),
             "intercept": intercept.astype(np.float32),
             "intents": np.array(intents),
+            **extra,
         }
         self._scorer = _scorer(self._weights)
+        self._gaussians = _novelty_gaussians(self._weights)
         save_arrays(self._storage, self._resource, WEIGHTS_FILE, self._weights)
         return self._resource
+
+    def _exempt(self) -> set[str]:
+        return set(self._config["exempt_intents"] or [])
+
+    def _novelty_stats(
+        self, dense: np.ndarray, y: np.ndarray, assignment: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The Gaussians of the sentence vectors and the out-of-fold reference."""
+        shrinkage = float(self._config["novelty_shrinkage"])
+        gaussians = fit_gaussians(dense, y, shrinkage)
+        own = out_of_fold_distances(dense, y, shrinkage, 0, assignment)
+        quantile = float(self._config["novelty_reference_quantile"])
+        return {
+            "novelty_means": gaussians.means,
+            "novelty_precision": gaussians.precision,
+            "novelty_background_mean": gaussians.background_mean,
+            "novelty_background_precision": gaussians.background_precision,
+            "novelty_reference": np.array(np.quantile(own, quantile)),
+            "novelty_scale": np.array(own.std()),
+            "novelty_own": own,
+        }
+
+    def _calibrate(
+        self,
+        model: Any,
+        X: scipy.sparse.csr_matrix,
+        y: np.ndarray,
+        assignment: np.ndarray,
+        factors: np.ndarray,
+        share: float,
+    ) -> float:
+        """The threshold keeping ``share`` of out-of-fold final confidences.
+
+        Each fold's regression starts from the full one's weights (when it
+        has every intent), so the extra fits cost a fraction of the first.
+        """
+        from sklearn.base import clone
+
+        n_classes = len(model.classes_)
+
+        def fit(X_part: Any, y_part: np.ndarray) -> Any:
+            part = clone(model)
+            if len(np.unique(y_part)) == n_classes:
+                part.set_params(warm_start=True)
+                part.coef_ = model.coef_.copy()
+                part.intercept_ = model.intercept_.copy()
+            return part.fit(X_part, y_part)
+
+        probabilities = out_of_fold_probabilities(fit, X, y, assignment, n_classes)
+        confidences = probabilities.max(axis=1) * factors
+        threshold = calibrated_threshold(confidences, share)
+        logger.info(
+            "Calibrated fallback threshold %.4f (keeps %.0f%% of %d out-of-fold"
+            " in-scope confidences)",
+            threshold,
+            share * 100,
+            len(y),
+        )
+        return threshold
 
     @classmethod
     def load(
@@ -275,6 +386,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return messages
         probabilities = softmax(self._scores(live))
         intents = self._weights["intents"]
+        probabilities = self._penalised(live, probabilities, intents)
+        threshold = self._weights.get("fallback_threshold")
         keep = int(self._config["ranking_length"])
         for message, row in zip(live, probabilities, strict=True):
             order = np.argsort(-row)
@@ -285,4 +398,52 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
+            if threshold is not None:
+                message.set(FALLBACK_THRESHOLD, float(threshold))
         return messages
+
+    def _penalised(
+        self, messages: list[Message], probabilities: np.ndarray, intents: np.ndarray
+    ) -> np.ndarray:
+        """Probabilities times the novelty penalty, where it is configured.
+
+        Messages whose top intent is exempt, or that have no sentence vector,
+        keep theirs.
+        """
+        strength = float(self._config["novelty_strength"])
+        if strength <= 0 or self._gaussians is None or self._weights is None:
+            return probabilities
+        dense = _dense_rows(messages)
+        if dense is None or dense.shape[1] != self._gaussians.means.shape[1]:
+            return probabilities
+        factors = penalty(
+            relative_distances(dense, self._gaussians),
+            float(self._weights["novelty_reference"]),
+            float(self._weights["novelty_scale"]),
+            strength,
+        )
+        exempt = np.isin(intents[probabilities.argmax(axis=1)], list(self._exempt()))
+        return probabilities * np.where(exempt, 1.0, factors)[:, None]
+
+
+def _dense_rows(messages: list[Message]) -> np.ndarray | None:
+    """The messages' dense sentence vectors, or None unless every one has one."""
+    rows = []
+    for message in messages:
+        dense = message.get_dense_features(TEXT)[1]
+        if dense is None:
+            return None
+        rows.append(np.asarray(dense.features, dtype=np.float64).ravel())
+    return np.vstack(rows) if rows else None
+
+
+def _novelty_gaussians(weights: dict[str, np.ndarray] | None) -> Gaussians | None:
+    """The novelty Gaussians held in saved weights (None without them)."""
+    if weights is None or "novelty_means" not in weights:
+        return None
+    return Gaussians(
+        weights["novelty_means"],
+        weights["novelty_precision"],
+        weights["novelty_background_mean"],
+        weights["novelty_background_precision"],
+    )

@@ -101,15 +101,24 @@ def relative_distances(vectors: np.ndarray, gaussians: Gaussians) -> np.ndarray:
 
 
 def out_of_fold_distances(
-    vectors: np.ndarray, labels: np.ndarray, shrinkage: float, folds: int
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    shrinkage: float,
+    folds: int,
+    assignment: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each example's relative distance under Gaussians fitted without its fold."""
+    """Each example's relative distance under Gaussians fitted without its fold.
+
+    ``assignment`` gives each example's fold (``folds`` random ones if None).
+    """
     vectors = np.asarray(vectors, dtype=np.float64)
     labels = np.asarray(labels)
-    folds = max(2, min(int(folds), len(vectors)))
-    fold = np.random.default_rng(0).permutation(len(vectors)) % folds
+    if assignment is None:
+        folds = max(2, min(int(folds), len(vectors)))
+        assignment = np.random.default_rng(0).permutation(len(vectors)) % folds
+    fold = np.asarray(assignment)
     distances = np.empty(len(vectors))
-    for number in range(folds):
+    for number in np.unique(fold):
         held_out = fold == number
         gaussians = fit_gaussians(vectors[~held_out], labels[~held_out], shrinkage)
         distances[held_out] = relative_distances(vectors[held_out], gaussians)
