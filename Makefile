@@ -136,7 +136,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-retrieval bench-plugin redteam knowledge clean
+.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-routing-suite bench-retrieval bench-plugin redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -288,6 +288,9 @@ bench-routing: setup ## NLU routing on labelled CSVs: make bench-routing TRAIN=.
 		echo "Usage: make bench-routing TRAIN=<csv> TEST=<csv> OOS_LABEL=<label> [VAL=<csv>] [OUT=<json>]"; exit 2; }
 	$(PY_RASA) -m bench.routing --train "$(TRAIN)" --test "$(TEST)" --oos-label "$(OOS_LABEL)" \
 		$(if $(VAL),--val "$(VAL)") --out $(or $(OUT),bench/routing.json)
+
+bench-routing-suite: setup ## Routing on every ../shared/data/intent-oos set and CLINC150, calibrated and tuned; writes bench/figures/routing-suite.{json,md}
+	$(PY_RASA) -m bench.routing_suite $(if $(ONLY),--only $(ONLY)) --out $(or $(OUT),bench/figures/routing-suite.json)
 
 clean: stop ## Remove environments, models, caches and run state
 	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(VENV_BENCH) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache web/node_modules web/npm.log

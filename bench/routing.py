@@ -52,6 +52,17 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def quiet_logs() -> None:
+    """Progress and the components' own lines; no debug line per parsed message."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    for noisy in ("rasa", "tensorflow", "absl", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("components").setLevel(logging.INFO)
+
+
 def fallback_settings(config_path: Path) -> dict[str, Any]:
     """The FallbackClassifier's and UnreadableInputClassifier's settings."""
     config = yaml.safe_load(config_path.read_text())
@@ -59,9 +70,14 @@ def fallback_settings(config_path: Path) -> dict[str, Any]:
     for component in config.get("pipeline", []):
         name = str(component.get("name", ""))
         if name.endswith("FallbackClassifier"):
-            settings["threshold"] = float(component.get("threshold", 0.3))
+            # "calibrated" (CalibratedFallbackClassifier) is learnt per model.
+            threshold = component.get("threshold", 0.3)
+            settings["threshold"] = (
+                threshold if isinstance(threshold, str) else float(threshold)
+            )
+            calibrated = name.endswith("CalibratedFallbackClassifier")
             settings["ambiguity_threshold"] = float(
-                component.get("ambiguity_threshold", 0.1)
+                component.get("ambiguity_threshold", 0.0 if calibrated else 0.1)
             )
         if name.endswith("UnreadableInputClassifier"):
             settings["min_latin_share"] = float(component.get("min_latin_share", 0.5))
@@ -139,13 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/routing.json"))
     parser.add_argument("--min-in-scope", type=float, default=0.955)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)  # no debug line per parsed message
-    for noisy in ("rasa", "tensorflow", "absl", "transformers"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("components").setLevel(logging.INFO)
+    quiet_logs()
 
     train_rows = read_examples(args.train)
     test_rows = read_examples(args.test)

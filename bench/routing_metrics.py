@@ -144,3 +144,23 @@ def choose_thresholds(
     assert best is not None
     best["meets_floor"] = bool(best_key[0])
     return best
+
+
+def best_accuracy_threshold(
+    gold: Sequence[str],
+    parsed: Sequence[Parsed],
+    oos_label: str,
+    thresholds: Iterable[float] = THRESHOLDS,
+) -> float:
+    """The threshold (no ambiguity rule) with the best overall accuracy.
+
+    Ties go to the lower threshold. Meant for validation data, never for test.
+    """
+    best_key, best = None, 0.0
+    for threshold in thresholds:
+        routed = [decide(p, threshold, 0.0, oos_label) for p in parsed]
+        accuracy = score(gold, routed, oos_label)["accuracy"] or 0.0
+        key = (accuracy, -threshold)
+        if best_key is None or key > best_key:
+            best_key, best = key, threshold
+    return best

@@ -54,6 +54,11 @@ RUN_ELSEWHERE = {
         " TEST=../shared/data/clinc150/test.csv VAL=../shared/data/clinc150/val.csv"
         " OOS_LABEL=oos"
     ): ("tests/integration/test_bench_routing.py", "bench-routing"),
+    # Trains on every set (about an hour): its own test runs it on small sets.
+    "make bench-routing-suite": (
+        "tests/rasa_server/test_routing_suite.py",
+        "bench-routing-suite",
+    ),
 }
 
 

@@ -103,3 +103,18 @@ def test_the_summary_is_one_line():
     line = summary(report)
     assert "\n" not in line
     assert "in-scope 100.0%" in line and "oos recall 100.0%" in line
+
+
+def test_the_tuned_threshold_is_the_one_with_the_best_validation_accuracy():
+    from bench.routing_metrics import best_accuracy_threshold
+
+    parsed = [
+        Parsed("a", 0.9, 0.0, False),
+        Parsed("b", 0.6, 0.0, False),
+        Parsed("a", 0.4, 0.0, False),
+        Parsed("b", 0.3, 0.0, False),
+    ]
+    gold = ["a", "b", "oos", "oos"]
+    threshold = best_accuracy_threshold(gold, parsed, "oos")
+    assert 0.4 < threshold <= 0.6  # both oos caught, both in-scope kept
+    assert best_accuracy_threshold(gold[:2], parsed[:2], "oos") == 0.0
