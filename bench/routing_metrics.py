@@ -151,16 +151,30 @@ def best_accuracy_threshold(
     parsed: Sequence[Parsed],
     oos_label: str,
     thresholds: Iterable[float] = THRESHOLDS,
+    balanced: bool = False,
 ) -> float:
     """The threshold (no ambiguity rule) with the best overall accuracy.
 
-    Ties go to the lower threshold. Meant for validation data, never for test.
+    With ``balanced`` the criterion is the mean of in-scope accuracy and
+    out-of-scope recall instead, for tuning rows whose mix of the two is an
+    artefact of the split rather than the customers'. Ties go to the lower
+    threshold. Meant for validation data, never for test.
     """
     best_key, best = None, 0.0
     for threshold in thresholds:
         routed = [decide(p, threshold, 0.0, oos_label) for p in parsed]
-        accuracy = score(gold, routed, oos_label)["accuracy"] or 0.0
-        key = (accuracy, -threshold)
+        key = (_criterion(score(gold, routed, oos_label), balanced), -threshold)
         if best_key is None or key > best_key:
             best_key, best = key, threshold
     return best
+
+
+def _criterion(report: dict, balanced: bool) -> float:
+    if not balanced:
+        return report["accuracy"] or 0.0
+    known = [
+        part
+        for part in (report["in_scope_accuracy"], report["oos_recall"])
+        if part is not None
+    ]
+    return sum(known) / len(known) if known else 0.0

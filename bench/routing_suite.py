@@ -12,7 +12,9 @@ rows and reports two columns:
 The few-shot files have no validation split: a quarter of their intents is
 held out as out of scope plus one example of every other intent
 (``bench.routing_lab.few_shot_split``), a second model is trained on the rest,
-and the threshold is tuned on it. Test data never chooses anything.
+and the threshold is tuned on it for balanced accuracy (in-scope accuracy and
+out-of-scope recall weighed alike: the split is mostly out of scope, the
+customers need not be). Test data never chooses anything.
 
     python -m bench.routing_suite [--only NAME ...] [--config C] [--out F.json]
 
@@ -123,7 +125,9 @@ def run_set(config: Path, item: SuiteSet, workdir: Path) -> dict[str, Any]:
         _, val_parsed, _ = parse_all(
             Agent.load(tune_model), tune_val, f"{item.name} split", share
         )
-    threshold = best_accuracy_threshold(val_gold, val_parsed, OOS)
+    threshold = best_accuracy_threshold(
+        val_gold, val_parsed, OOS, balanced=item.val is None
+    )
     tuned = score(gold, tuned_routes(parsed, threshold), OOS)
     return {
         "set": item.name,

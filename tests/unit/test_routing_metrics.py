@@ -118,3 +118,20 @@ def test_the_tuned_threshold_is_the_one_with_the_best_validation_accuracy():
     threshold = best_accuracy_threshold(gold, parsed, "oos")
     assert 0.4 < threshold <= 0.6  # both oos caught, both in-scope kept
     assert best_accuracy_threshold(gold[:2], parsed[:2], "oos") == 0.0
+
+
+def test_a_balanced_tuning_does_not_follow_a_split_that_is_mostly_out_of_scope():
+    from bench.routing_metrics import best_accuracy_threshold
+
+    # One in-scope row at 0.5 against four out-of-scope rows, two of them
+    # above it: accuracy drops the in-scope row to catch them, balance keeps it.
+    parsed = [
+        Parsed("a", 0.5, 0.0, False),
+        Parsed("a", 0.6, 0.0, False),
+        Parsed("b", 0.55, 0.0, False),
+        Parsed("b", 0.2, 0.0, False),
+        Parsed("b", 0.1, 0.0, False),
+    ]
+    gold = ["a", "oos", "oos", "oos", "oos"]
+    assert best_accuracy_threshold(gold, parsed, "oos") > 0.6
+    assert 0.2 < best_accuracy_threshold(gold, parsed, "oos", balanced=True) <= 0.5
