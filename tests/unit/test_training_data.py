@@ -117,19 +117,37 @@ def test_every_response_is_used_by_a_rule_a_story_or_an_action(domain):
     assert unused == []
 
 
-def test_held_out_nlu_examples_are_never_trained_on(domain):
-    trained = {
+def _trained_texts() -> set[str]:
+    return {
         re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text).lower()
         for texts in nlu_examples().values()
         for text in texts
     }
-    held_out = {}
-    for block in load_yaml("tests/nlu/holdout.yml")["nlu"]:
+
+
+def _examples_of(path: str) -> dict[str, list[str]]:
+    examples = {}
+    for block in load_yaml(path)["nlu"]:
         lines = block["examples"].splitlines()
-        held_out[block["intent"]] = [
+        examples[block["intent"]] = [
             line[2:].strip() for line in lines if line.startswith("- ")
         ]
+    return examples
+
+
+def test_held_out_nlu_examples_are_never_trained_on(domain):
+    trained = _trained_texts()
+    held_out = _examples_of("tests/nlu/holdout.yml")
     assert set(held_out) == set(domain["intents"])
     for intent, texts in held_out.items():
         assert len(texts) >= 5, intent
+        assert [t for t in texts if t.lower() in trained] == [], intent
+
+
+def test_the_routing_development_set_is_never_trained_on(domain):
+    trained = _trained_texts()
+    dev = _examples_of("tests/nlu/routing_dev.yml")
+    assert set(dev) <= set(domain["intents"])
+    for intent, texts in dev.items():
+        assert len(texts) >= 20, intent
         assert [t for t in texts if t.lower() in trained] == [], intent
