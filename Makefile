@@ -290,7 +290,7 @@ bench-routing: setup ## NLU routing on labelled CSVs: make bench-routing TRAIN=.
 		$(if $(VAL),--val "$(VAL)") --out $(or $(OUT),bench/routing.json)
 
 bench-routing-suite: setup ## Routing on every ../shared/data/intent-oos set and CLINC150, calibrated and tuned; writes bench/figures/routing-suite.{json,md}
-	$(PY_RASA) -m bench.routing_suite $(if $(ONLY),--only $(ONLY)) --out $(or $(OUT),bench/figures/routing-suite.json)
+	$(PY_RASA) -m bench.routing_suite $(if $(ONLY),--only $(ONLY)) $(if $(SUITE_DATA),--data $(SUITE_DATA)) --out $(or $(OUT),bench/figures/routing-suite.json)
 
 clean: stop ## Remove environments, models, caches and run state
 	rm -rf $(VENV_RASA) $(VENV_ACTIONS) $(VENV_BENCH) $(RUN_DIR) .rasa results .pytest_cache .ruff_cache web/node_modules web/npm.log

@@ -195,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     quiet_logs()
+    if not (args.data / "intent-oos").is_dir():
+        print(
+            f"No routing data in {args.data} (--data, or SUITE_DATA=)", file=sys.stderr
+        )
+        return 2
     sets = [s for s in suite_sets(args.data) if not args.only or s.name in args.only]
     if not sets:
         print(f"No set named {args.only} in {args.data}", file=sys.stderr)

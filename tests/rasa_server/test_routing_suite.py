@@ -94,10 +94,17 @@ def test_an_unknown_set_is_an_error(tmp_path):
     assert main(["--data", str(data), "--only", "nope"]) == 2
 
 
-def test_the_make_target_runs_the_suite():
+def test_the_make_target_runs_the_suite(tmp_path):
     # An unknown set stops before any training: the target's wiring alone.
+    data = _tree(tmp_path)
     done = subprocess.run(
-        ["make", "--no-print-directory", "bench-routing-suite", "ONLY=nope"],
+        [
+            "make",
+            "--no-print-directory",
+            "bench-routing-suite",
+            "ONLY=nope",
+            f"SUITE_DATA={data}",
+        ],
         cwd=Path(__file__).parents[2],
         capture_output=True,
         text=True,
@@ -105,3 +112,10 @@ def test_the_make_target_runs_the_suite():
     )
     assert done.returncode != 0
     assert "No set named ['nope']" in done.stderr
+
+
+def test_missing_data_is_named_before_anything_runs(tmp_path, capsys):
+    from bench.routing_suite import main
+
+    assert main(["--data", str(tmp_path / "none")]) == 2
+    assert "No routing data in" in capsys.readouterr().err
