@@ -136,7 +136,7 @@ define new_venv
 	@[[ -x $(2)/bin/python ]] || { echo "Creating $(2) with $$($(1) --version)"; $(1) -m venv $(2); }
 endef
 
-.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test story-test bench-turns bench-llm bench-load bench-routing bench-routing-suite bench-retrieval bench-plugin redteam knowledge clean
+.PHONY: help setup run test test-profile pytest-actions pytest-rasa serve serve-rasa stop train shell actions validate lint pytest nlu-test nlu-dev story-test bench-turns bench-llm bench-load bench-routing bench-routing-suite bench-retrieval bench-plugin redteam knowledge clean
 
 help: ## Show this help
 	@echo "Acme Appliances assistant. Targets:"
@@ -244,6 +244,10 @@ pytest-rasa: setup train ## pytest in the Rasa environment: tests/rasa_server, t
 nlu-test: setup train ## Parse held-out NLU examples; fail below the intent F1 floor
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/holdout.yml --out results/nlu
 	$(PY_RASA) scripts/check_nlu_report.py results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
+
+nlu-dev: setup train ## Acme's routing development set (tests/nlu/routing_dev.yml): phrasings routed right, and the misses
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/routing_dev.yml --out results/nlu-dev
+	$(PY_RASA) scripts/routing_dev_report.py results/nlu-dev
 
 story-test: setup train ## Run the test stories against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories \

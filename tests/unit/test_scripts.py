@@ -1,3 +1,4 @@
+import json
 import os
 
 import yaml
@@ -183,3 +184,32 @@ def test_render_points_rasa_at_an_nlu_server_with_a_fresh_private_token(tmp_path
     assert yaml.safe_load(out.read_text())["nlu"]["token"] != first["token"]
     main(args)  # rasa shell: parses in process
     assert "nlu" not in yaml.safe_load(out.read_text())
+
+
+def test_the_routing_development_report_counts_the_misses(tmp_path, capsys):
+    from scripts.routing_dev_report import main
+
+    report = {
+        "track_order": {"support": 2, "f1-score": 0.6},
+        "product_question": {"support": 1, "f1-score": 0.7},
+        "list_appointments": {"support": 0, "f1-score": 0.0},
+        "accuracy": 0.667,
+        "macro avg": {"support": 3, "f1-score": 0.4},
+    }
+    errors = [
+        {
+            "text": "still no fridge",
+            "intent": "track_order",
+            "intent_prediction": {"name": "product_question", "confidence": 0.41},
+        }
+    ]
+    write(tmp_path / "intent_report.json", json.dumps(report))
+    write(tmp_path / "intent_errors.json", json.dumps(errors))
+    assert main([str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Routed right: 2 of 3",
+        "  track_order -> product_question (0.41): still no fridge",
+    ]
+    (tmp_path / "intent_errors.json").unlink()  # rasa writes none without misses
+    main([str(tmp_path)])
+    assert capsys.readouterr().out.splitlines() == ["Routed right: 3 of 3"]
