@@ -21,7 +21,8 @@ from rasa_hybrid.nlu.calibration import (
     stratified_folds,
 )
 from rasa_hybrid.nlu.linear_intent_classifier import LinearIntentClassifier
-from rasa_hybrid.nlu.minilm_featurizer import MiniLMFeaturizer
+from rasa_hybrid.nlu.minilm_featurizer import Encoder, MiniLMFeaturizer
+from rasa_hybrid.nlu.tuned_minilm import TunedMiniLMFeaturizer
 
 from tests.rasa_server.sparse_pipeline import SparsePipeline
 
@@ -42,17 +43,30 @@ CALIBRATED = {
 class MoodPipeline(SparsePipeline):
     """Count vectors and MiniLM vectors, then the classifier, on moodbot's data."""
 
-    def __init__(self, tmp_path, **config):
+    def __init__(self, tmp_path, tuned=False, **config):
         super().__init__(tmp_path, "clf")
-        self.minilm = MiniLMFeaturizer(MiniLMFeaturizer.get_default_config(), "m")
         self.resource = Resource("clf")
         self.config = {**LinearIntentClassifier.get_default_config(), **config}
         data = self.training_data(load_data(str(MOODBOT_NLU)).intent_examples)
+        self.minilm = (
+            self._tuned(data)
+            if tuned
+            else MiniLMFeaturizer(MiniLMFeaturizer.get_default_config(), "m")
+        )
         self.minilm.process_training_data(data)
         self.classifier = LinearIntentClassifier.create(
             self.config, self.storage, self.resource, self.context
         )
         self.classifier.train(data)
+
+    def _tuned(self, data):
+        """MiniLM fine-tuned on moodbot's examples, stored and loaded again."""
+        config = TunedMiniLMFeaturizer.get_default_config()
+        resource = Resource("tuned")
+        TunedMiniLMFeaturizer.create(
+            config, self.storage, resource, self.context
+        ).train(data)
+        return TunedMiniLMFeaturizer.load(config, self.storage, resource, self.context)
 
     def parse(self, *texts, fallback=None):
         messages = self.messages(*texts)
@@ -84,6 +98,15 @@ def test_unrelated_questions_fall_back_without_any_out_of_scope_example(calibrat
 
 def test_moodbot_messages_keep_their_intents(calibrated):
     assert intents(calibrated.parse(*RELATED)) == ["greet", "goodbye", "mood_unhappy"]
+
+
+def test_with_minilm_fine_tuned_on_moodbot_the_same_holds(tmp_path):
+    tuned = MoodPipeline(tmp_path, tuned=True, **CALIBRATED)
+    assert isinstance(tuned.minilm._tuned, Encoder)  # not the packaged weights
+    assert intents(tuned.parse(*UNRELATED)) == [DEFAULT_NLU_FALLBACK_INTENT_NAME] * len(
+        UNRELATED
+    )
+    assert intents(tuned.parse(*RELATED)) == ["greet", "goodbye", "mood_unhappy"]
 
 
 def test_the_threshold_is_learnt_stored_and_carried_on_each_message(calibrated):

@@ -162,7 +162,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Featurizes every training example with text, in length-sorted batches."""
         self._featurize(
-            [m for m in training_data.training_examples if _words(m)], report=True
+            [m for m in training_data.training_examples if message_words(m)],
+            report=True,
         )
         return training_data
 
@@ -172,10 +173,10 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         An empty user message gets zero vectors: the models after this one
         expect the same features on every message they see.
         """
-        self._featurize([m for m in messages if _words(m)])
+        self._featurize([m for m in messages if message_words(m)])
         for message in messages:
-            if TEXT in message.data and not _words(message):
-                dim = encoder(self._folder).dim
+            if TEXT in message.data and not message_words(message):
+                dim = self._encoder().dim
                 n_tokens = len(message.get(TOKENS_NAMES[TEXT]) or [])
                 self.add_features_to_message(
                     np.zeros((n_tokens, dim), np.float32),
@@ -185,13 +186,17 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 )
         return messages
 
+    def _encoder(self) -> Encoder:
+        """The encoder this featurizer runs (the packaged one, loaded once)."""
+        return encoder(self._folder)
+
     def _featurize(self, messages: list[Message], report: bool = False) -> None:
-        model = encoder(self._folder)
+        model = self._encoder()
         # Similar lengths together: less padding, less work.
-        ordered = sorted(messages, key=lambda m: len(_words(m)))
+        ordered = sorted(messages, key=lambda m: len(message_words(m)))
         for start in range(0, len(ordered), self._batch_size):
             batch = ordered[start : start + self._batch_size]
-            vectors = model.encode([_words(m) for m in batch], self._max_pieces)
+            vectors = model.encode([message_words(m) for m in batch], self._max_pieces)
             for message, (tokens, sentence) in zip(batch, vectors, strict=True):
                 self.add_features_to_message(tokens, sentence, TEXT, message)
             if report and (start // self._batch_size) % 50 == 49:
@@ -199,7 +204,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 logger.info("MiniLM: %d of %d messages", done, len(ordered))
 
 
-def _words(message: Message) -> list[str]:
+def message_words(message: Message) -> list[str]:
     """The texts of the message's tokens (none for messages without text)."""
     if not (message.get(TEXT) or "").strip():
         return []
