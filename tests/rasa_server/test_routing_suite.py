@@ -78,6 +78,7 @@ def test_the_suite_trains_parses_and_writes_both_columns(tmp_path):
         for column in ("calibrated", "tuned"):
             assert 0.0 <= row[column]["accuracy"] <= 1.0
             assert row[column]["n_test"] == 11
+        assert 0.0 <= row["calibrated_valid"]["accuracy"] <= 1.0
         assert row["train_seconds"] > 0
         assert row["parse_ms_p50"] > 0
     # The calibrated threshold, learnt without any out-of-scope row, catches
