@@ -124,3 +124,10 @@ def test_a_model_without_stored_patterns_extracts_nothing(tmp_path):
     [message] = pipeline.messages("33333")
     extractor.process([message])
     assert message.get(ENTITIES, []) == []
+
+
+def test_a_pattern_can_ignore_case_with_an_inline_flag():
+    pattern = re.compile(r"(?i)\b(washing machines?|washers?|dishwashers?)\b")
+    text = "why does my Washing Machine rattle? the dishwasher is fine"
+    found = uncovered_matches(text, [("appliance", pattern)], [])
+    assert [e["value"] for e in found] == ["Washing Machine", "dishwasher"]
