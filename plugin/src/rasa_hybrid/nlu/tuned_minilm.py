@@ -23,7 +23,6 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from rasa_hybrid.encoders.bert_onnx import BertShape
 from rasa_hybrid.nlu.contrastive import FineTuning, fine_tune
 from rasa_hybrid.nlu.minilm_featurizer import Encoder, MiniLMFeaturizer, message_words
 
@@ -141,21 +140,17 @@ class TunedMiniLMFeaturizer(MiniLMFeaturizer):
         from safetensors.numpy import load_file, save_file
 
         stock = Path(self._folder)
-        pieces = (
-            super()
-            ._encoder()
-            .tokenizer(
-                [message_words(m) for m in examples],
-                is_split_into_words=True,
-                truncation=True,
-                max_length=self._max_tuning_pieces,
-            )["input_ids"]
-        )
+        packaged = super()._encoder()
+        pieces = packaged.tokenizer(
+            [message_words(m) for m in examples],
+            is_split_into_words=True,
+            truncation=True,
+            max_length=self._max_tuning_pieces,
+        )["input_ids"]
         number = {intent: i for i, intent in enumerate(intents)}
-        config = json.loads((stock / "config.json").read_text(encoding="utf-8"))
         weights, losses = fine_tune(
             load_file(str(stock / WEIGHTS)),
-            BertShape.from_config(config),
+            packaged.model.shape,
             pieces,
             [number[m.get(INTENT)] for m in examples],
             self._tuning,
