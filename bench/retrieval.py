@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 from rasa_hybrid.llm.knowledge import KnowledgeBase, search, usable_passages
+from rasa_hybrid.llm.responder import MAX_QUOTE_CHARS, quote_of
 from rasa_hybrid.llm.settings import LLMSettings
 
 from bench.redteam_metrics import has_fact
@@ -65,6 +66,40 @@ def _outcome(
     }
 
 
+def _quotes(
+    knowledge: KnowledgeBase,
+    question: dict[str, Any],
+    used: list[Any],
+    settings: LLMSettings,
+) -> dict[str, Any]:
+    """What a quoted reply would show: the answering sentences, or the passage."""
+    if not used:
+        return {
+            "quote_has_fact": False,
+            "passage_quote_has_fact": False,
+            "quote_chars": 0,
+            "passage_quote_chars": 0,
+        }
+    whole = quote_of(used[0])
+    extract = knowledge.answer_sentences(
+        question["question"],
+        [hit.chunk for hit in used],
+        settings.quote_max_sentences,
+        MAX_QUOTE_CHARS,
+    )
+    quote = extract.text if extract else whole
+    return {
+        "quote_has_fact": has_fact([quote], question["expect"]),
+        "passage_quote_has_fact": has_fact([whole], question["expect"]),
+        "quote_chars": len(quote),
+        "passage_quote_chars": len(whole),
+    }
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 1) if values else 0.0
+
+
 def evaluate(
     knowledge: KnowledgeBase,
     questions: list[dict[str, Any]],
@@ -99,6 +134,7 @@ def evaluate(
                 "used_has_fact": has_fact(
                     [h.chunk.text for h in used], question["expect"]
                 ),
+                **_quotes(knowledge, question, used, settings),
             }
         )
     count = max(len(rows), 1)
@@ -109,9 +145,15 @@ def evaluate(
         / count
         for k in RECALL_AT
     }
+    quoted = [r for r in rows if not r["abstain"]]
     return {
         "questions": len(rows),
         "best_has_fact": sum(r["best_has_fact"] for r in rows) / count,
+        "quote_has_fact": sum(r["quote_has_fact"] for r in rows) / count,
+        "passage_quote_has_fact": sum(r["passage_quote_has_fact"] for r in rows)
+        / count,
+        "quote_chars": _mean([r["quote_chars"] for r in quoted]),
+        "passage_quote_chars": _mean([r["passage_quote_chars"] for r in quoted]),
         "used_has_fact": sum(r["used_has_fact"] for r in rows) / count,
         "abstain": sum(r["abstain"] for r in rows) / count,
         **recall,
@@ -174,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         f"retrieval ({'passages and sentences' if sentences else 'passages'}"
         f", {report['questions']} questions): best passage has the fact "
         f"{report['best_has_fact']:.1%}, in the best 3 {report['recall@3']:.1%}, "
-        f"passages used have it {report['used_has_fact']:.1%}, abstain "
+        f"passages used have it {report['used_has_fact']:.1%}, the quote has it "
+        f"{report['quote_has_fact']:.1%} in {report['quote_chars']:.0f} characters "
+        f"(whole passage: {report['passage_quote_has_fact']:.1%} in "
+        f"{report['passage_quote_chars']:.0f}), abstain "
         f"{report['abstain']:.1%}; {unanswerable['questions']} unanswerable: "
         f"abstain {unanswerable['abstain']:.1%} -> {args.out}"
     )

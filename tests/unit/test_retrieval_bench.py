@@ -111,3 +111,17 @@ def test_the_benchmark_writes_both_sets_figures(tmp_path, monkeypatch, capsys):
     assert report["questions"] == 3 and report["unanswerable"]["questions"] == 1
     assert {"recall@1", "recall@3"} <= set(report)
     assert "1 unanswerable: abstain" in capsys.readouterr().out
+
+
+def test_the_quote_a_reply_would_show_is_measured_both_ways(tmp_path):
+    knowledge = knowledge_of(tmp_path)
+    lenient = {"LLM_RETRIEVAL_MIN_SCORE": "0.0", "LLM_RETRIEVAL_TOP_K": "1"}
+    one = LLMSettings.from_env({**lenient, "LLM_QUOTE_MAX_SENTENCES": "1"})
+    whole = LLMSettings.from_env({**lenient, "LLM_QUOTE_MAX_SENTENCES": "0"})
+    extracted = {r["id"]: r for r in evaluate(knowledge, QUESTIONS, one)["rows"]}
+    passages = {r["id"]: r for r in evaluate(knowledge, QUESTIONS, whole)["rows"]}
+    timing = extracted["timing"]
+    assert timing["quote_has_fact"] and timing["passage_quote_has_fact"]
+    assert not extracted["absent"]["quote_has_fact"]
+    # Set to 0, the quote is the passage quoted whole.
+    assert passages["timing"]["quote_chars"] == timing["passage_quote_chars"]

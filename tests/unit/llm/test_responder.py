@@ -341,3 +341,17 @@ def _wait_for(condition, timeout=30.0):
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_a_quote_shows_the_sentences_that_answer_or_the_whole_passage_if_set(
+    make_responder,
+):
+    question = "is the washer drain pump covered by the warranty?"
+    one = ask(make_responder(["No support here."], quote_max_sentences=1), question)
+    assert (one.kind, one.source) == ("quote", "Washer care")
+    assert (
+        one.passage == "The washer drain pump is covered by the warranty for two years."
+    )
+    whole = ask(make_responder(["No support here."], quote_max_sentences=0), question)
+    assert whole.passage.startswith(one.passage)
+    assert whole.passage.endswith("replaced at no cost.")

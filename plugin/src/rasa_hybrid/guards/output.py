@@ -20,7 +20,8 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(
     r"(?<![\w-])(?:\+?1[\s.\-]?)?(?:\(\d{3}\)|\d{3})[\s.\-]?\d{3}[\s.\-]?\d{4}(?![\w-])"
 )
-_SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+|$)")
+# A full stop between digits ("$7.99") ends no sentence.
+_SENTENCE = re.compile(r"(?:[^.!?…]|(?<=\d)\.(?=\d))+(?:[.!?…]+|$)")
 _WORD = re.compile(r"[a-z0-9']+")
 _LEAK_WORDS = 8
 

@@ -33,11 +33,12 @@ from typing import Protocol
 import numpy as np
 
 from rasa_hybrid.guards.output import sentences
+from rasa_hybrid.llm.extract import Extract, extract, sentences_of
 
 logger = logging.getLogger(__name__)
 
 #: Bump when chunking changes, so cached indexes are rebuilt.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 MAX_CHUNK_WORDS = 160
 #: Ranking mixes the embedding's cosine with keyword overlap (BM25, scaled to
 #: the best cosine): exact words such as error codes ("E4", "OF") matter.
@@ -442,6 +443,31 @@ class KnowledgeBase:
                 self._passage_sentences.update((c, known[c]) for c in missing)
         rows = [known[chunk] for chunk in chunks]
         return np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)
+
+    def answer_sentences(
+        self,
+        question: str,
+        chunks: Sequence[Chunk],
+        max_sentences: int,
+        max_chars: int,
+    ) -> Extract | None:
+        """The sentences of ``chunks`` that answer ``question`` (``extract``).
+
+        None when ``max_sentences`` is 0 or there is no passage.
+        """
+        if max_sentences <= 0 or not chunks:
+            return None
+        candidates = sentences_of(
+            chunks, sentences, self.passage_sentence_vectors(chunks)
+        )
+        return extract(
+            self.encoder.encode([question])[0],
+            set(terms(question)),
+            candidates,
+            terms,
+            max_sentences=max_sentences,
+            max_chars=max_chars,
+        )
 
     def keyword_scores(self, text: str) -> np.ndarray:
         """One BM25 score per passage for the words of ``text``."""

@@ -40,6 +40,7 @@ from rasa_hybrid.guards.pii import ConversationRedactions, PiiRedactor, PiiRules
 from rasa_hybrid.llm.audit import AuditLog
 from rasa_hybrid.llm.breaker import CircuitBreaker
 from rasa_hybrid.llm.context import Budget, PromptTooLarge, Turn, build_prompt
+from rasa_hybrid.llm.extract import Extract
 from rasa_hybrid.llm.grounding import (
     Grounding,
     judge,
@@ -425,13 +426,23 @@ class Responder:
         offers = self.offers.choose(
             [request.text, best.chunk.text], request.intent_ranking, request.active_loop
         )
+        quoted = self._extract(turn)
         return TurnReply(
             kind="quote",
-            passage=quote_of(best),
-            source=best.chunk.source,
+            passage=quoted.text if quoted else quote_of(best),
+            source=(quoted.chunk if quoted else best.chunk).source,
             offers=tuple(offers),
             reason=reason,
             seconds=self._clock() - turn.started,
+        )
+
+    def _extract(self, turn: _Turn) -> Extract | None:
+        """The sentences of the passages that answer, unless whole passages are set."""
+        return self.knowledge.answer_sentences(
+            turn.request.text,
+            [hit.chunk for hit in turn.passages],
+            self.settings.quote_max_sentences,
+            MAX_QUOTE_CHARS,
         )
 
     def _unavailable(self, turn: _Turn, reason: str) -> TurnReply:

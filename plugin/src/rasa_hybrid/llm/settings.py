@@ -138,6 +138,9 @@ class LLMSettings:
     knowledge_cache: Path = Path("var/knowledge")
     retrieval_top_k: int = 2
     retrieval_min_score: float = 0.35
+    #: A quoted reply shows at most this many sentences of the passages
+    #: (``0``: the best passage, whole, up to the quote's length limit).
+    quote_max_sentences: int = 3
     audit_log: Path | None = Path("var/llm_audit.jsonl")
     input_guard_file: Path = GUARDS_DIR / "input.yml"
     output_guard_file: Path = GUARDS_DIR / "output.yml"
@@ -222,6 +225,7 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "knowledge_cache": _path,
     "retrieval_top_k": _number(1, whole=True),
     "retrieval_min_score": _number(-1),
+    "quote_max_sentences": _number(0, whole=True),
     "audit_log": _optional_path,
     "input_guard_file": _path,
     "output_guard_file": _path,

@@ -4,6 +4,7 @@ from rasa_hybrid.guards.output import (
     check_output,
     leaks_prompt,
     normalize_contact,
+    sentences,
 )
 
 RULES = OutputRules.load().with_contacts_from(
@@ -74,3 +75,11 @@ def test_contacts_compare_by_their_digits_or_lower_case():
     assert normalize_contact("HTTPS://WWW.Acme-Appliances.example/returns.") == (
         "www.acme-appliances.example/returns"
     )
+
+
+def test_a_full_stop_between_digits_ends_no_sentence():
+    assert sentences("A filter costs $7.99. Fit it! Then 2.5 litres") == [
+        "A filter costs $7.99.",
+        "Fit it!",
+        "Then 2.5 litres",
+    ]
